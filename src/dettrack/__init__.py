@@ -1,0 +1,11 @@
+"""dettrack: track and segment any object from one box with a Mask R-CNN that is also a detector.
+
+"Learning to Track Any Object" (Dave, Tokmakov, Schmid, Ramanan, 2019).
+"""
+
+from .model import DetTrack, build_model, load_checkpoint, save_checkpoint
+from .tracking import Tracker, TrackResult
+
+__version__ = "0.1.0"
+
+__all__ = ["DetTrack", "TrackResult", "Tracker", "build_model", "load_checkpoint", "save_checkpoint"]

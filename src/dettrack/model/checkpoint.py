@@ -1,0 +1,61 @@
+"""One-file checkpoints: the state dict, the config that built the model, a format version.
+
+Readable with torch.load(weights_only=True); written atomically.
+"""
+
+import os
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import torch
+
+from ..io_utils import atomic_write
+from .dettrack import DetTrack, build_model
+from .weights import load_into
+
+FORMAT_VERSION = 1
+
+
+def save_checkpoint(
+    model: DetTrack, path: Union[str, os.PathLike], extra: Optional[dict[str, Any]] = None, half: bool = False
+) -> None:
+    """Write model weights + config (+ any `extra` plain data) to `path` atomically.
+
+    half=True stores floating-point tensors as fp16 (half the size; restored to fp32 on load).
+    """
+    if not model.config:
+        raise ValueError("model has no config; build it with dettrack.build_model so it can be rebuilt")
+    state = {k: (v.half() if half and v.is_floating_point() else v).cpu() for k, v in model.state_dict().items()}
+    payload = {"format_version": FORMAT_VERSION, "config": dict(model.config), "state_dict": state, "extra": extra or {}}
+    with atomic_write(path, "wb") as f:
+        torch.save(payload, f)
+
+
+def read_checkpoint(path: Union[str, os.PathLike]) -> dict[str, Any]:
+    """Load and validate a checkpoint file without building the model."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise ValueError(f"{path} is not a readable dettrack checkpoint: {err}") from err
+    if not isinstance(payload, dict) or "state_dict" not in payload or "config" not in payload:
+        raise ValueError(f"{path} is not a dettrack checkpoint (no state_dict/config)")
+    version = payload.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ValueError(f"{path} has checkpoint format {version}; this dettrack reads format {FORMAT_VERSION}")
+    return payload
+
+
+def load_checkpoint(path: Union[str, os.PathLike], map_location: Union[str, torch.device] = "cpu") -> DetTrack:
+    """Rebuild the model from a checkpoint's config and load its weights (eval mode)."""
+    payload = read_checkpoint(path)
+    try:
+        model = build_model(**payload["config"])
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{path} holds a config that cannot build a model: {err}") from err
+    own = model.state_dict()
+    state = {k: v.to(own[k].dtype) if k in own else v for k, v in payload["state_dict"].items()}
+    load_into(model, state, ignore_prefixes=(), what=f"the architecture in its own config ({path})")
+    return model.to(map_location).eval()

@@ -1,0 +1,175 @@
+"""DetTrack: one Mask R-CNN that detects, and from one template box tracks any object.
+
+Detection mode is torchvision's MaskRCNN unchanged. Tracking mode reweights the
+FPN pyramid of the search frame by its similarity to a discriminative template
+(template.py, attention.py), then runs the same RPN, RoIAlign and shared head
+trunks, ending in the class-agnostic tracking predictors (heads.py).
+"""
+
+from collections import OrderedDict
+from typing import Any, Optional, Union
+
+import torch
+from torch import Tensor
+from torchvision.models.detection import MaskRCNN
+from torchvision.models.detection.image_list import ImageList
+
+from .attention import reweight
+from .backbone import BACKBONES, build_backbone, default_trainable_layers
+from .heads import DetTrackRoIHeads
+from .template import TemplateBuilder
+from .weights import load_torchvision_maskrcnn
+
+Images = Union[Tensor, list[Tensor]]
+
+
+class DetTrack(MaskRCNN):
+    """Mask R-CNN with a template-attention tracking mode.
+
+    Args:
+        backbone: an FPN backbone (see backbone.build_backbone).
+        num_classes: detection classes including background (COCO: 91).
+        template_variant: 'linreg' (default), 'center', 'mean_pos' or 'mean_diff'.
+        num_negatives: background features sampled for the ridge template.
+        ridge_lambda: ridge strength relative to the mean squared norm of the features.
+        track_score_thresh, track_detections_per_img: candidates kept per frame in tracking.
+        **kwargs: anything torchvision's MaskRCNN takes (min_size, rpn_*, box_*, ...).
+
+    Calling conventions (images are lists of [3, H, W] float tensors in [0, 1], boxes xyxy):
+        model(images, targets)                                  detection (torchvision's API)
+        model(images, targets, templates=T)                     tracking with templates [B, D]
+        model(images, targets, template_images=..., template_boxes=...)
+                                                                tracking, template computed on the fly
+    Training returns the loss dict; eval returns per-image dicts of boxes, labels, scores,
+    masks ([N, 1, H, W] probabilities), ranked by score.
+    """
+
+    def __init__(
+        self,
+        backbone: torch.nn.Module,
+        num_classes: int = 91,
+        template_variant: str = "linreg",
+        num_negatives: int = 2048,
+        ridge_lambda: float = 0.1,
+        track_score_thresh: float = 0.0,
+        track_detections_per_img: int = 10,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(backbone, num_classes=num_classes, **kwargs)
+        self.roi_heads = DetTrackRoIHeads(self.roi_heads, track_score_thresh, track_detections_per_img)
+        self.template_builder = TemplateBuilder(template_variant, num_negatives, ridge_lambda)
+        self.config: dict[str, Any] = {}
+
+    def forward(  # type: ignore[override]
+        self,
+        images: list[Tensor],
+        targets: Optional[list[dict[str, Tensor]]] = None,
+        templates: Optional[Tensor] = None,
+        template_images: Optional[Images] = None,
+        template_boxes: Optional[Tensor] = None,
+    ) -> Any:
+        if templates is None and template_images is None:
+            return super().forward(images, targets)
+        if templates is None:
+            if template_boxes is None:
+                raise ValueError("template_images need template_boxes")
+            templates = self.make_template(template_images, template_boxes)
+        return self.track(images, templates, targets)
+
+    def make_template(self, images: Images, boxes: Tensor) -> Tensor:
+        """Templates T_d [B, D] from B template frames and their boxes [B, 4] (xyxy, original pixels).
+
+        Compute once per object and reuse on every search frame. Differentiable.
+        A single image [3, H, W] with a single box [4] is accepted too.
+        """
+        images = _as_list(images)
+        boxes = boxes.reshape(-1, 4).to(images[0].device, torch.float32)
+        if len(images) != len(boxes):
+            raise ValueError(f"{len(images)} template images for {len(boxes)} boxes")
+        image_list, scaled = self.transform(images, [{"boxes": b[None]} for b in boxes])
+        features = self.backbone(image_list.tensors)
+        scaled_boxes = torch.cat([t["boxes"] for t in scaled])
+        padded = tuple(image_list.tensors.shape[-2:])
+        return self.template_builder(features, scaled_boxes, image_list.image_sizes, padded)
+
+    def track(
+        self, images: Images, templates: Tensor, targets: Optional[list[dict[str, Tensor]]] = None
+    ) -> Any:
+        """Tracking mode on search images, one template each (or one image shared by all templates)."""
+        images = _as_list(images)
+        if self.training and targets is None:
+            raise ValueError("tracking in training mode needs targets (one object box per search image, or none)")
+        original_sizes = [tuple(img.shape[-2:]) for img in images]
+        image_list, targets = self.transform(images, targets)
+        features = self.backbone(image_list.tensors)
+        return self.track_features(image_list, features, templates, original_sizes, targets)
+
+    def track_features(
+        self,
+        image_list: ImageList,
+        features: "OrderedDict[str, Tensor]",
+        templates: Optional[Tensor],
+        original_sizes: list[tuple[int, int]],
+        targets: Optional[list[dict[str, Tensor]]] = None,
+    ) -> Any:
+        """The tracking head on an already computed pyramid: reweight, RPN, RoI heads, postprocess.
+
+        A pyramid of one image is shared by all templates (many objects, one backbone pass).
+        templates=None switches the attention off (S = 1): class-agnostic detection through
+        the tracking predictors, the no-attention baseline.
+        """
+        if templates is None:
+            proposals, rpn_losses = self.rpn(image_list, features, targets)
+            detections, head_losses = self.roi_heads(features, proposals, image_list.image_sizes, targets, tracking=True)
+            if self.training:
+                return {**rpn_losses, **head_losses}
+            return self.transform.postprocess(detections, image_list.image_sizes, original_sizes)
+        n = templates.shape[0]
+        if len(image_list.image_sizes) == 1 and n > 1:
+            image_list = ImageList(image_list.tensors.expand(n, -1, -1, -1), image_list.image_sizes * n)
+            original_sizes = original_sizes * n
+        elif len(image_list.image_sizes) != n:
+            raise ValueError(f"{len(image_list.image_sizes)} search images for {n} templates")
+        features, _ = reweight(features, templates)
+        proposals, rpn_losses = self.rpn(image_list, features, targets)
+        detections, head_losses = self.roi_heads(features, proposals, image_list.image_sizes, targets, tracking=True)
+        if self.training:
+            return {**rpn_losses, **head_losses}
+        return self.transform.postprocess(detections, image_list.image_sizes, original_sizes)
+
+
+def _as_list(images: Images) -> list[Tensor]:
+    if isinstance(images, Tensor):
+        return [images] if images.ndim == 3 else list(images)
+    return list(images)
+
+
+def build_model(
+    name: str = "mobilenet_v2_fpn",
+    backbone_weights: Optional[str] = None,
+    out_channels: int = 256,
+    trainable_layers: Optional[int] = None,
+    maskrcnn_weights: Optional[str] = None,
+    **options: Any,
+) -> DetTrack:
+    """Build a DetTrack on one of the backbones in backbone.BACKBONES.
+
+    backbone_weights: ImageNet weights of the trunk (None, a torchvision weights name or a file).
+    maskrcnn_weights: torchvision Mask R-CNN weights for the whole detection side
+    ('MaskRCNN_ResNet50_FPN_Weights.COCO_V1' or a file), resnet50_fpn only.
+    options: DetTrack / torchvision MaskRCNN keyword arguments.
+    The arguments are kept in `model.config` so checkpoints can rebuild the model.
+    """
+    if name not in BACKBONES:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(BACKBONES)}")
+    if maskrcnn_weights is not None and name != "resnet50_fpn":
+        raise ValueError("maskrcnn_weights (torchvision's COCO Mask R-CNN) only fit resnet50_fpn with out_channels=256")
+    if trainable_layers is None:
+        pretrained = backbone_weights is not None or maskrcnn_weights is not None
+        trainable_layers = default_trainable_layers(name, pretrained)
+    backbone = build_backbone(name, backbone_weights, out_channels, trainable_layers)
+    model = DetTrack(backbone, **options)
+    if maskrcnn_weights is not None:
+        load_torchvision_maskrcnn(model, maskrcnn_weights)
+    model.config = {"name": name, "out_channels": out_channels, "trainable_layers": trainable_layers, **options}
+    return model

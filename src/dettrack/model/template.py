@@ -1,0 +1,267 @@
+"""First-frame templates: FPN level mapping, positive and negative features,
+and the discriminative (ridge-regression) template T_d of the paper.
+
+Everything here is batched over B template frames and differentiable, so
+training back-propagates through the template into the backbone.
+"""
+
+from collections import OrderedDict
+from typing import Literal, Union
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torchvision.ops import boxes as box_ops
+from torchvision.ops.poolers import LevelMapper
+
+TemplateVariant = Literal["center", "mean_pos", "mean_diff", "linreg"]
+TEMPLATE_VARIANTS: tuple[str, ...] = ("center", "mean_pos", "mean_diff", "linreg")
+
+# Pyramid levels the template is taken from: P2..P5 (P6/'pool' only gives negatives).
+K_MIN, K_MAX = 2, 5
+
+
+def fpn_level(boxes: Tensor, k_min: int = K_MIN, k_max: int = K_MAX) -> Tensor:
+    """Mask R-CNN level of each xyxy box: floor(4 + log2(sqrt(wh) / 224)) clamped to [k_min, k_max].
+
+    Delegates to torchvision's LevelMapper (canonical scale 224, level 4, same eps)
+    and returns absolute levels (2 for P2 ... 5 for P5) as int64.
+    """
+    if boxes.ndim != 2 or boxes.shape[-1] != 4:
+        raise ValueError(f"boxes must have shape [N, 4] (x1, y1, x2, y2), got {tuple(boxes.shape)}")
+    return LevelMapper(k_min, k_max)([boxes]) + k_min
+
+
+def ridge_template(
+    positive: Tensor,
+    negatives: Tensor,
+    lam: Union[float, Tensor],
+    form: Literal["auto", "primal", "dual"] = "auto",
+) -> Tensor:
+    """Closed-form ridge regression T_d = argmin ||A t - y||^2 + lam ||t||^2.
+
+    A = [positive; negatives] ((Q+1) x D per batch element), y = [1, 0, ..., 0].
+    Solved with torch.linalg.solve, in the primal form (A^T A + lam I) t = A^T y
+    (a D x D system) or the dual form t = A^T (A A^T + lam I)^-1 y (a (Q+1) x (Q+1)
+    system), whichever is smaller; no inverse is ever formed. All-zero rows of
+    `negatives` (padding) do not change the solution in either form.
+
+    Args:
+        positive: [B, D] template features.
+        negatives: [B, Q, D] background features.
+        lam: ridge strength, a float or a [B] tensor (one per batch element).
+        form: "auto" picks the smaller system.
+    Returns:
+        [B, D] discriminative templates.
+    """
+    if positive.ndim != 2 or negatives.ndim != 3 or negatives.shape[0] != positive.shape[0]:
+        raise ValueError(
+            f"expected positive [B, D] and negatives [B, Q, D], got {tuple(positive.shape)} and {tuple(negatives.shape)}"
+        )
+    if negatives.shape[-1] != positive.shape[-1]:
+        raise ValueError(f"feature sizes differ: positive D={positive.shape[-1]}, negatives D={negatives.shape[-1]}")
+    out_dtype = positive.dtype
+    if out_dtype in (torch.float16, torch.bfloat16):  # linalg.solve needs single precision or better
+        positive, negatives = positive.float(), negatives.float()
+    a = torch.cat([positive.unsqueeze(1), negatives], dim=1)  # [B, Q+1, D]
+    b, n, d = a.shape
+    lam_t = torch.as_tensor(lam, dtype=a.dtype, device=a.device).reshape(-1, 1, 1).expand(b, 1, 1)
+    if form == "auto":
+        form = "dual" if n < d else "primal"
+    if form == "primal":
+        gram = a.transpose(1, 2) @ a + lam_t * torch.eye(d, dtype=a.dtype, device=a.device)
+        rhs = a[:, 0, :].unsqueeze(-1)  # A^T y picks the positive row
+        return torch.linalg.solve(gram, rhs).squeeze(-1).to(out_dtype)
+    if form == "dual":
+        gram = a @ a.transpose(1, 2) + lam_t * torch.eye(n, dtype=a.dtype, device=a.device)
+        y = torch.zeros(b, n, 1, dtype=a.dtype, device=a.device)
+        y[:, 0] = 1
+        alpha = torch.linalg.solve(gram, y)
+        return (a.transpose(1, 2) @ alpha).squeeze(-1).to(out_dtype)
+    raise ValueError(f"form must be 'auto', 'primal' or 'dual', got {form!r}")
+
+
+def relative_lambda(positive: Tensor, negatives: Tensor, scale: float) -> Tensor:
+    """lam = scale * mean squared norm of the rows of A, per batch element.
+
+    The ridge strength only means something relative to the features' energy;
+    zero (padding) rows are left out of the mean.
+    """
+    energy = torch.cat([positive.unsqueeze(1), negatives], dim=1).pow(2).sum(-1)  # [B, Q+1]
+    real = energy > 0
+    mean_energy = (energy * real).sum(1) / real.sum(1).clamp(min=1)
+    return scale * mean_energy.clamp(min=torch.finfo(energy.dtype).tiny)
+
+
+def _level_strides(features: "OrderedDict[str, Tensor]", padded_size: tuple[int, int]) -> list[tuple[float, float]]:
+    """(stride_y, stride_x) of each level, measured as torchvision's AnchorGenerator does."""
+    return [(padded_size[0] / f.shape[-2], padded_size[1] / f.shape[-1]) for f in features.values()]
+
+
+def sample_at(feature: Tensor, points: Tensor, stride: tuple[float, float]) -> Tensor:
+    """Bilinearly sample a [B, D, H, W] map at image points [B, P, 2] (x, y) -> [B, P, D].
+
+    Cell (i, j) of a stride-s map is centred at ((j + 0.5) s, (i + 0.5) s).
+    """
+    h, w = feature.shape[-2:]
+    gx = points[..., 0] / (stride[1] * w) * 2 - 1
+    gy = points[..., 1] / (stride[0] * h) * 2 - 1
+    grid = torch.stack([gx, gy], dim=-1).unsqueeze(1).to(feature.dtype)  # [B, 1, P, 2]
+    out = F.grid_sample(feature, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    return out.squeeze(2).transpose(1, 2)
+
+
+def _cell_centres(h: int, w: int, stride: tuple[float, float], device: torch.device) -> Tensor:
+    ys = (torch.arange(h, device=device, dtype=torch.float32) + 0.5) * stride[0]
+    xs = (torch.arange(w, device=device, dtype=torch.float32) + 0.5) * stride[1]
+    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+    return torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=-1)  # [H*W, 2] as (x, y)
+
+
+def _inside(centres: Tensor, box: Tensor) -> Tensor:
+    return (
+        (centres[:, 0] >= box[0]) & (centres[:, 0] <= box[2]) & (centres[:, 1] >= box[1]) & (centres[:, 1] <= box[3])
+    )
+
+
+def sample_negatives(
+    features: "OrderedDict[str, Tensor]",
+    boxes: Tensor,
+    image_sizes: list[tuple[int, int]],
+    padded_size: tuple[int, int],
+    num_negatives: int,
+    seed: int = 0,
+) -> Tensor:
+    """Background features from every level at cells whose centre lies outside the box.
+
+    Only cells inside the real (unpadded) image count. The budget is shared fairly
+    across levels (a level with few eligible cells gives them all and the rest goes
+    to the others); when the image has fewer eligible cells than the budget, all of
+    them are used and the remaining rows are zero, which the ridge solution ignores.
+    Each frame draws from its own generator seeded with `seed`, so a template does not
+    depend on what else is in its batch.
+
+    Returns:
+        [B, num_negatives, D]
+    """
+    strides = _level_strides(features, padded_size)
+    maps = list(features.values())
+    b, d = maps[0].shape[:2]
+    out = maps[0].new_zeros(b, num_negatives, d)
+    for i in range(b):
+        height, width = image_sizes[i]
+        eligible = []
+        for fmap, stride in zip(maps, strides):
+            centres = _cell_centres(fmap.shape[-2], fmap.shape[-1], stride, fmap.device)
+            keep = ~_inside(centres, boxes[i]) & (centres[:, 0] < width) & (centres[:, 1] < height)
+            eligible.append(torch.nonzero(keep).squeeze(1))
+        quotas = _fair_shares([len(idx) for idx in eligible], num_negatives)
+        generator = torch.Generator().manual_seed(seed)
+        rows = []
+        for fmap, idx, quota in zip(maps, eligible, quotas):
+            if len(idx) > quota:
+                idx = idx[torch.randperm(len(idx), generator=generator)[:quota].to(idx.device)]
+            rows.append(fmap[i].flatten(1)[:, idx].T)
+        picked = torch.cat(rows)
+        out[i, : len(picked)] = picked
+    return out
+
+
+def _fair_shares(available: list[int], budget: int) -> list[int]:
+    """Split `budget` over bins holding `available` items: equal shares, unused share passed on."""
+    shares = [0] * len(available)
+    remaining = budget
+    order = sorted(range(len(available)), key=lambda j: available[j])
+    for rank, j in enumerate(order):
+        shares[j] = min(available[j], remaining // (len(available) - rank))
+        remaining -= shares[j]
+    return shares
+
+
+def mean_inside(feature: Tensor, boxes: Tensor, stride: tuple[float, float]) -> Tensor:
+    """Mean feature over the cells of a [B, D, H, W] map whose centres lie inside each box -> [B, D].
+
+    Falls back to the bilinear sample at the box centre when the box covers no cell centre.
+    """
+    h, w = feature.shape[-2:]
+    centres = _cell_centres(h, w, stride, feature.device)
+    out = []
+    for i in range(feature.shape[0]):
+        inside = _inside(centres, boxes[i])
+        if inside.any():
+            out.append(feature[i].flatten(1)[:, inside].mean(1))
+        else:
+            centre = ((boxes[i, :2] + boxes[i, 2:]) / 2).reshape(1, 1, 2)
+            out.append(sample_at(feature[i : i + 1], centre, stride)[0, 0])
+    return torch.stack(out)
+
+
+def _unit_response(v: Tensor) -> Tensor:
+    """Scale v so that <v, v> gives similarity 1 (keeps heuristic templates on the ridge one's scale)."""
+    return v / v.pow(2).sum(-1, keepdim=True).clamp(min=torch.finfo(v.dtype).tiny)
+
+
+class TemplateBuilder(torch.nn.Module):
+    """Turns FPN features of template frames and their boxes into templates T_d [B, D].
+
+    variant: 'linreg' (ridge regression against negatives, the paper's default),
+    'center' (P_k at the box centre), 'mean_pos' (mean of P_k inside the box) or
+    'mean_diff' (mean_pos minus the mean of the negatives). Heuristic variants are
+    scaled to unit response on their own vector so similarities stay near 1 on
+    the object for every variant.
+    """
+
+    def __init__(
+        self,
+        variant: str = "linreg",
+        num_negatives: int = 2048,
+        ridge_lambda: float = 0.1,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        if variant not in TEMPLATE_VARIANTS:
+            raise ValueError(f"unknown template variant {variant!r}; choose one of {', '.join(TEMPLATE_VARIANTS)}")
+        if num_negatives < 1:
+            raise ValueError(f"num_negatives must be positive, got {num_negatives}")
+        self.variant = variant
+        self.num_negatives = num_negatives
+        self.ridge_lambda = ridge_lambda
+        self.seed = seed
+
+    def forward(
+        self,
+        features: "OrderedDict[str, Tensor]",
+        boxes: Tensor,
+        image_sizes: list[tuple[int, int]],
+        padded_size: tuple[int, int],
+    ) -> Tensor:
+        """features: FPN maps of B template frames; boxes: [B, 4] xyxy in the same (resized) pixels."""
+        boxes = box_ops.clip_boxes_to_image(boxes, padded_size)
+        maps = list(features.values())[: K_MAX - K_MIN + 1]
+        strides = _level_strides(features, padded_size)
+        levels = fpn_level(boxes) - K_MIN
+        centres = ((boxes[:, :2] + boxes[:, 2:]) / 2).unsqueeze(1)  # [B, 1, 2]
+        positive = torch.stack(
+            [sample_at(maps[k][i : i + 1], centres[i : i + 1], strides[k])[0, 0] for i, k in enumerate(levels.tolist())]
+        )
+        if self.variant == "center":
+            return _unit_response(positive)
+        if self.variant == "mean_pos":
+            return _unit_response(self._mean_positive(maps, boxes, levels, strides))
+        negatives = sample_negatives(features, boxes, image_sizes, padded_size, self.num_negatives, self.seed)
+        if self.variant == "mean_diff":
+            pos = self._mean_positive(maps, boxes, levels, strides)
+            real = (negatives.abs().sum(-1, keepdim=True) > 0).to(negatives.dtype)
+            neg_mean = (negatives * real).sum(1) / real.sum(1).clamp(min=1)
+            return _unit_response(pos - neg_mean)
+        lam = relative_lambda(positive, negatives, self.ridge_lambda)
+        return ridge_template(positive, negatives, lam)
+
+    @staticmethod
+    def _mean_positive(maps: list[Tensor], boxes: Tensor, levels: Tensor, strides: list[tuple[float, float]]) -> Tensor:
+        return torch.stack(
+            [mean_inside(maps[k][i : i + 1], boxes[i : i + 1], strides[k])[0] for i, k in enumerate(levels.tolist())]
+        )
+
+    def extra_repr(self) -> str:
+        return f"variant={self.variant!r}, num_negatives={self.num_negatives}, ridge_lambda={self.ridge_lambda}"

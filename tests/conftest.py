@@ -1,0 +1,40 @@
+"""Shared test helpers: where ../shared is, and small real models built on the fly."""
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+import dettrack
+
+SHARED = Path(os.environ.get("DETTRACK_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, skipping the test when that material is not on this machine."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared material not found: {path}")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _threads_and_seed():
+    torch.manual_seed(0)
+    yield
+
+
+def small_model(**options) -> dettrack.DetTrack:
+    """A small random-weight DetTrack (MobileNetV2-FPN, 64 channels, small input size)."""
+    settings = dict(
+        out_channels=64,
+        min_size=160,
+        max_size=256,
+        num_classes=5,
+        rpn_pre_nms_top_n_test=200,
+        rpn_post_nms_top_n_test=50,
+        num_negatives=256,
+    )
+    settings.update(options)
+    return dettrack.build_model("mobilenet_v2_fpn", **settings)
