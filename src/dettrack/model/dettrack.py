@@ -7,11 +7,13 @@ trunks, ending in the class-agnostic tracking predictors (heads.py).
 """
 
 from collections import OrderedDict
-from typing import Any, Optional, Union
+from typing import Any, Optional, Sequence, Union
 
 import torch
 from torch import Tensor
 from torchvision.models.detection import MaskRCNN
+from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
 from torchvision.models.detection.image_list import ImageList
 
 from .attention import reweight
@@ -28,7 +30,8 @@ class DetTrack(MaskRCNN):
 
     Args:
         backbone: an FPN backbone (see backbone.build_backbone).
-        num_classes: detection classes including background (COCO: 91).
+        num_classes: detection classes including background (COCO: 91); None when
+            box_predictor and mask_predictor are given (torchvision's rule).
         template_variant: 'linreg' (default), 'center', 'mean_pos' or 'mean_diff'.
         num_negatives: background features sampled for the ridge template.
         ridge_lambda: ridge strength relative to the mean squared norm of the features.
@@ -47,7 +50,7 @@ class DetTrack(MaskRCNN):
     def __init__(
         self,
         backbone: torch.nn.Module,
-        num_classes: int = 91,
+        num_classes: Optional[int] = 91,
         template_variant: str = "linreg",
         num_negatives: int = 2048,
         ridge_lambda: float = 0.1,
@@ -150,6 +153,9 @@ def build_model(
     out_channels: int = 256,
     trainable_layers: Optional[int] = None,
     maskrcnn_weights: Optional[str] = None,
+    num_classes: int = 91,
+    representation_size: int = 1024,
+    mask_layers: Sequence[int] = (256, 256, 256, 256),
     **options: Any,
 ) -> DetTrack:
     """Build a DetTrack on one of the backbones in backbone.BACKBONES.
@@ -157,6 +163,8 @@ def build_model(
     backbone_weights: ImageNet weights of the trunk (None, a torchvision weights name or a file).
     maskrcnn_weights: torchvision Mask R-CNN weights for the whole detection side
     ('MaskRCNN_ResNet50_FPN_Weights.COCO_V1' or a file), resnet50_fpn only.
+    representation_size, mask_layers: widths of the shared box trunk (two FC layers) and
+    mask trunk (3x3 convs); torchvision's Mask R-CNN sizes by default, smaller for CPU models.
     options: DetTrack / torchvision MaskRCNN keyword arguments.
     The arguments are kept in `model.config` so checkpoints can rebuild the model.
     """
@@ -168,8 +176,24 @@ def build_model(
         pretrained = backbone_weights is not None or maskrcnn_weights is not None
         trainable_layers = default_trainable_layers(name, pretrained)
     backbone = build_backbone(name, backbone_weights, out_channels, trainable_layers)
-    model = DetTrack(backbone, **options)
+    mask_layers = tuple(int(c) for c in mask_layers)
+    resolution = 7  # torchvision's box RoIAlign output size
+    heads = dict(
+        box_head=TwoMLPHead(out_channels * resolution**2, representation_size),
+        box_predictor=FastRCNNPredictor(representation_size, num_classes),
+        mask_head=MaskRCNNHeads(out_channels, mask_layers, dilation=1),
+        mask_predictor=MaskRCNNPredictor(mask_layers[-1], mask_layers[-1], num_classes),
+    )
+    model = DetTrack(backbone, num_classes=None, **heads, **options)
     if maskrcnn_weights is not None:
         load_torchvision_maskrcnn(model, maskrcnn_weights)
-    model.config = {"name": name, "out_channels": out_channels, "trainable_layers": trainable_layers, **options}
+    model.config = {
+        "name": name,
+        "out_channels": out_channels,
+        "trainable_layers": trainable_layers,
+        "num_classes": num_classes,
+        "representation_size": representation_size,
+        "mask_layers": list(mask_layers),
+        **options,
+    }
     return model

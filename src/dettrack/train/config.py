@@ -1,0 +1,103 @@
+"""Training recipes: YAML files with four sections (model, data, val, train), checked on load.
+
+Every key is known: a typo is an error naming the file and the key, never a silently
+ignored setting. `--set section.key=value` overrides (value parsed as YAML) come from
+the command line.
+"""
+
+import copy
+import os
+from pathlib import Path
+from typing import Any, Iterable, Union
+
+import yaml
+
+TRAIN_DEFAULTS: dict[str, Any] = {
+    "iterations": 1000,
+    "batch_size": 2,
+    "optimizer": "sgd",  # or adamw
+    "lr": 0.01,
+    "momentum": 0.9,
+    "weight_decay": 1e-4,
+    "warmup_iterations": 100,
+    "schedule": "cosine",  # or constant
+    "grad_clip": 10.0,
+    "detection_ratio": 0.25,  # share of iterations that are detection batches
+    "checkpoint_every": 200,
+    "keep_last": 3,
+    "log_every": 10,
+    "seed": 0,
+    "amp": True,  # fp16 autocast, CUDA only
+    "num_workers": 0,
+    "threads": 0,  # torch CPU threads per process, 0 = torch's default
+}
+
+DATA_DEFAULTS: dict[str, Any] = {
+    "detection": [],  # [{format: coco, root, annotations, images}]
+    "sequences": [],  # [{format, root, split?, exclude?: [...], only?: [...]}]
+    "copy_paste": [],  # [{format: coco, root, annotations, images}] object sources
+    "copy_paste_share": 0.5,  # share of tracking pairs synthesised by copy-paste (when both exist)
+    "max_gap": 50,  # frames between template and search frame
+    "template_jitter": 0.05,  # template box jitter, relative to its size
+    "copy_paste_size": [320, 480],  # H, W of synthesised frames
+}
+
+VAL_DEFAULTS: dict[str, Any] = {
+    "sequences": [],  # held-out sequences, same entries as data.sequences
+    "every": 0,  # iterations between validations, 0 = never
+    "frame_step": 5,  # track every k-th frame (template on the first)
+    "max_frames": 60,
+}
+
+SECTIONS = {"model": None, "data": DATA_DEFAULTS, "val": VAL_DEFAULTS, "train": TRAIN_DEFAULTS}
+
+
+def load_config(path: Union[str, os.PathLike], overrides: Iterable[str] = ()) -> dict[str, Any]:
+    """Read a recipe, apply `section.key=value` overrides, fill defaults, reject unknown keys."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise ValueError(f"{path}: not valid YAML: {err}") from err
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: expected a mapping with sections {', '.join(SECTIONS)}")
+    for item in overrides:
+        apply_override(raw, item, path)
+    return complete(raw, str(path))
+
+
+def apply_override(raw: dict[str, Any], item: str, source: Union[str, Path] = "command line") -> None:
+    """Apply one 'section.key=value' override in place."""
+    key, sep, value = item.partition("=")
+    section, dot, name = key.partition(".")
+    if not sep or not dot or not name:
+        raise ValueError(f"override {item!r}: expected section.key=value (e.g. train.iterations=100)")
+    raw.setdefault(section, {})[name] = yaml.safe_load(value)
+
+
+def complete(raw: dict[str, Any], source: str) -> dict[str, Any]:
+    """Check sections and keys against the known ones and fill in defaults."""
+    unknown = sorted(set(raw) - set(SECTIONS))
+    if unknown:
+        raise ValueError(f"{source}: unknown section(s) {', '.join(unknown)}; known: {', '.join(SECTIONS)}")
+    config: dict[str, Any] = {}
+    for section, defaults in SECTIONS.items():
+        given = raw.get(section) or {}
+        if not isinstance(given, dict):
+            raise ValueError(f"{source}: section {section!r} must be a mapping")
+        if defaults is None:
+            config[section] = dict(given)
+            continue
+        bad = sorted(set(given) - set(defaults))
+        if bad:
+            raise ValueError(f"{source}: unknown key(s) {', '.join(f'{section}.{k}' for k in bad)}")
+        config[section] = {**copy.deepcopy(defaults), **given}
+    if "name" not in config["model"]:
+        raise ValueError(f"{source}: model.name is required (a backbone such as mobilenet_v2_fpn)")
+    return config
+
+
+def dump_config(config: dict[str, Any]) -> str:
+    return yaml.safe_dump(config, sort_keys=False)

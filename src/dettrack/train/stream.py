@@ -1,0 +1,82 @@
+"""The training data stream: each iteration's batch is a pure function of (seed, iteration, rank).
+
+So resuming at iteration i replays exactly the batches an uninterrupted run would have
+seen (the data position is the iteration), and every DDP rank draws its own shard.
+All ranks agree on the batch's mode (tracking or detection) so their graphs match.
+"""
+
+from typing import Optional, Protocol, Sequence
+
+import numpy as np
+from torch.utils.data import Dataset
+
+from .samples import DetectionSample, PairSample, detection_inputs, flip_pair, jitter_box, pair_inputs
+
+
+class PairSource(Protocol):
+    def sample(self, rng: np.random.Generator) -> PairSample: ...
+
+
+class DetectionSource(Protocol):
+    def sample(self, rng: np.random.Generator) -> DetectionSample: ...
+
+
+class TrainingStream(Dataset):
+    """Index = iteration; item = ("track", pair inputs) or ("detect", detection inputs)."""
+
+    def __init__(
+        self,
+        pair_sources: Sequence[tuple[PairSource, float]],
+        detection_source: Optional[DetectionSource],
+        detection_ratio: float,
+        batch_size: int,
+        iterations: int,
+        seed: int = 0,
+        rank: int = 0,
+        template_jitter: float = 0.05,
+        flip: bool = True,
+    ) -> None:
+        if not pair_sources and detection_source is None:
+            raise ValueError("no training data: give data.sequences, data.copy_paste or data.detection")
+        weights = np.array([w for _, w in pair_sources], dtype=np.float64)
+        if len(weights) and ((weights < 0).any() or weights.sum() <= 0):
+            raise ValueError(f"pair source weights must be non-negative with a positive sum, got {weights.tolist()}")
+        self.pair_sources = [s for s, _ in pair_sources]
+        self.pair_weights = weights / weights.sum() if len(weights) else weights
+        self.detection_source = detection_source
+        self.detection_ratio = detection_ratio if pair_sources else 1.0
+        if detection_source is None:
+            self.detection_ratio = 0.0
+        self.batch_size = batch_size
+        self.iterations = iterations
+        self.seed = seed
+        self.rank = rank
+        self.template_jitter = template_jitter
+        self.flip = flip
+
+    def __len__(self) -> int:
+        return self.iterations
+
+    def mode(self, iteration: int) -> str:
+        shared = np.random.default_rng([self.seed, iteration])
+        return "detect" if shared.random() < self.detection_ratio else "track"
+
+    def __getitem__(self, iteration: int) -> tuple[str, tuple]:
+        rng = np.random.default_rng([self.seed, iteration, self.rank + 1])
+        if self.mode(iteration) == "detect":
+            return "detect", detection_inputs([self.detection_source.sample(rng) for _ in range(self.batch_size)])
+        return "track", pair_inputs([self._pair(rng) for _ in range(self.batch_size)])
+
+    def _pair(self, rng: np.random.Generator) -> PairSample:
+        source = self.pair_sources[rng.choice(len(self.pair_sources), p=self.pair_weights)]
+        sample = source.sample(rng)
+        size = sample.template_image.shape[:2]
+        sample.template_box = jitter_box(sample.template_box, self.template_jitter, rng, size)
+        if self.flip and rng.random() < 0.5:
+            sample = flip_pair(sample)
+        return sample
+
+
+def first_item(batch: list) -> object:
+    """DataLoader collate for a batch of one precomputed item."""
+    return batch[0]

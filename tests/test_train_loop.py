@@ -1,0 +1,129 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import dettrack
+from dettrack.train.checkpoints import list_checkpoints
+from dettrack.train.config import complete, load_config
+from dettrack.train.loop import lr_factor, train
+from dettrack.train.samples import PairSample
+from dettrack.train.stream import TrainingStream
+
+HERE = Path(__file__).resolve().parent
+
+
+class BlockPairs:
+    """A textured block on noise at two positions: a real, if easy, tracking pair."""
+
+    def sample(self, rng: np.random.Generator) -> PairSample:
+        frames, boxes = [], []
+        patch = rng.integers(128, 256, (24, 32, 3), dtype=np.uint8)
+        for _ in range(2):
+            frame = rng.integers(0, 100, (96, 128, 3), dtype=np.uint8)
+            x, y = int(rng.integers(0, 96)), int(rng.integers(0, 72))
+            frame[y : y + 24, x : x + 32] = patch
+            frames.append(frame)
+            boxes.append(np.array([x, y, x + 32, y + 24], dtype=np.float64))
+        mask = np.zeros((96, 128), bool)
+        mask[int(boxes[1][1]) : int(boxes[1][3]), int(boxes[1][0]) : int(boxes[1][2])] = True
+        absent = rng.random() < 0.2
+        return PairSample(frames[0], boxes[0], frames[1], None if absent else boxes[1], None if absent else mask)
+
+
+def tiny_config(**train) -> dict:
+    raw = {
+        "model": {
+            "name": "mobilenet_v2_fpn",
+            "out_channels": 32,
+            "representation_size": 64,
+            "mask_layers": [32, 32],
+            "num_classes": 3,
+            "min_size": 96,
+            "max_size": 128,
+            "rpn_batch_size_per_image": 32,
+            "box_batch_size_per_image": 32,
+            "num_negatives": 64,
+        },
+        "train": {"iterations": 4, "batch_size": 2, "checkpoint_every": 2, "log_every": 1, "warmup_iterations": 2, **train},
+    }
+    return complete(raw, "test")
+
+
+def make_stream(config: dict, rank: int) -> TrainingStream:
+    t = config["train"]
+    return TrainingStream([(BlockPairs(), 1.0)], None, 0.0, t["batch_size"], t["iterations"], t["seed"], rank)
+
+
+def test_stream_is_a_pure_function_of_iteration_and_rank():
+    stream = make_stream(tiny_config(), 0)
+    a, b = stream[3], stream[3]
+    torch.testing.assert_close(a[1][2][0], b[1][2][0])
+    other_rank = make_stream(tiny_config(), 1)[3]
+    assert not torch.equal(a[1][2][0], other_rank[1][2][0])
+
+
+def test_killed_and_resumed_run_ends_with_the_same_weights(tmp_path):
+    config = tiny_config()
+    straight = train(config, tmp_path / "straight", make_stream, quiet=True)
+    train(config, tmp_path / "parts", make_stream, quiet=True, stop_after=2)  # "killed" after iteration 2
+    assert [p.name for p in list_checkpoints(tmp_path / "parts" / "checkpoints")] == ["iter_00000002.pt"]
+    resumed = train(config, tmp_path / "parts", make_stream, resume=True, quiet=True)
+    a = torch.load(straight, weights_only=True)["state_dict"]
+    b = torch.load(resumed, weights_only=True)["state_dict"]
+    initial = dettrack.build_model(**config["model"]).state_dict()
+    changed = [k for k in a if a[k].is_floating_point() and not torch.equal(a[k], initial[k])]
+    assert changed, "training changed nothing"
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=0, atol=0, msg=key)
+    assert (tmp_path / "parts" / "config.yaml").is_file()
+    assert any((tmp_path / "parts" / "tensorboard").iterdir())
+
+
+def test_checkpoints_keep_the_last_k(tmp_path):
+    config = tiny_config(iterations=5, checkpoint_every=1, keep_last=2)
+    train(config, tmp_path, make_stream, quiet=True)
+    assert [p.name for p in list_checkpoints(tmp_path / "checkpoints")] == ["iter_00000004.pt", "iter_00000005.pt"]
+    model = dettrack.load_checkpoint(tmp_path / "model.pt")
+    assert model.config == dettrack.build_model(**config["model"]).config
+
+
+def test_lr_schedule_warms_up_then_decays():
+    t = {"warmup_iterations": 10, "iterations": 110, "schedule": "cosine"}
+    assert lr_factor(0, t) == pytest.approx(0.1)
+    assert lr_factor(9, t) == pytest.approx(1.0)
+    assert lr_factor(60, t) == pytest.approx(0.5)
+    assert lr_factor(110, t) == pytest.approx(0.0)
+
+
+def test_config_errors_name_the_key(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("model: {name: mobilenet_v2_fpn}\ntrain: {iteratoins: 5}\n")
+    with pytest.raises(ValueError, match=r"bad.yaml: unknown key\(s\) train.iteratoins"):
+        load_config(path)
+    path.write_text("model: {name: mobilenet_v2_fpn}\n")
+    config = load_config(path, ["train.iterations=7", "model.out_channels=64"])
+    assert config["train"]["iterations"] == 7 and config["model"]["out_channels"] == 64
+    with pytest.raises(ValueError, match="section.key=value"):
+        load_config(path, ["iterations=7"])
+    with pytest.raises(FileNotFoundError, match="config not found"):
+        load_config(tmp_path / "none.yaml")
+
+
+def test_two_process_ddp_keeps_replicas_identical(tmp_path):
+    script = HERE / "ddp_worker.py"
+    env = {**os.environ, "PYTHONPATH": str(HERE) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29531", str(script), str(tmp_path)]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    final = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(2)]
+    start = torch.load(tmp_path / "start.pt", weights_only=True)
+    moved = False
+    for key in final[0]:
+        torch.testing.assert_close(final[0][key], final[1][key], rtol=0, atol=0, msg=key)
+        moved |= final[0][key].is_floating_point() and not torch.equal(final[0][key], start[key])
+    assert moved
