@@ -109,10 +109,10 @@ def test_tracker_misuse_is_reported(model):
     tracker = Tracker(model)
     with pytest.raises(RuntimeError, match="init"):
         tracker.update(frames[0])
-    with pytest.raises(ValueError, match="init box"):
+    with pytest.raises(ValueError, match="box of the init frame"):
         tracker.init(frames[0], (0, 0, 0, 10))
     tracker.init(frames[0], (30, 40, 40, 30))
-    with pytest.raises(ValueError, match="frame 1 is 80x60 but the track started on a 160x120 frame"):
+    with pytest.raises(ValueError, match="frame 1 is 80x60 but the stream started with 160x120 frames"):
         tracker.update(frames[1][:60, :80])
     with pytest.raises(ValueError, match="presence_threshold"):
         Tracker(model, presence_threshold=1.5)

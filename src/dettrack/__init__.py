@@ -4,8 +4,8 @@
 """
 
 from .model import DetTrack, build_model, load_checkpoint, save_checkpoint
-from .tracking import Tracker, TrackResult
+from .tracking import MultiTracker, Tracker, TrackResult
 
 __version__ = "0.1.0"
 
-__all__ = ["DetTrack", "TrackResult", "Tracker", "build_model", "load_checkpoint", "save_checkpoint"]
+__all__ = ["DetTrack", "MultiTracker", "TrackResult", "Tracker", "build_model", "load_checkpoint", "save_checkpoint"]

@@ -2,6 +2,6 @@
 
 from .inputs import check_box, frame_to_tensor
 from .smoothing import TemporalSmoother, mask_iou
-from .tracker import Tracker, TrackResult
+from .tracker import MultiTracker, Tracker, TrackResult
 
-__all__ = ["TemporalSmoother", "TrackResult", "Tracker", "check_box", "frame_to_tensor", "mask_iou"]
+__all__ = ["MultiTracker", "TemporalSmoother", "TrackResult", "Tracker", "check_box", "frame_to_tensor", "mask_iou"]

@@ -1,7 +1,8 @@
-"""Single-object tracking session: init on one box, then one answer per frame."""
+"""Tracking sessions: many objects in one stream sharing one backbone pass per frame,
+and the single-object Tracker on top of it."""
 
-from dataclasses import dataclass
-from typing import Optional, Sequence
+from dataclasses import dataclass, field
+from typing import Hashable, Iterable, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 import torch
@@ -23,19 +24,26 @@ class TrackResult:
     mask: Optional[np.ndarray]
 
 
-class Tracker:
-    """Track one object with a DetTrack model.
+@dataclass
+class _Object:
+    template: Tensor  # [1, D]
+    last_box: tuple[float, float, float, float]
+    smoother: Optional[TemporalSmoother] = field(default=None)
 
-    Each frame is processed independently (the top candidate wins) unless
-    `smoothing` turns on the paper's temporal smoothness. The object is reported
-    absent when the winning score is below `presence_threshold`; the box is then
-    the best guess (the top candidate, or the last box when there is none).
+
+class MultiTracker:
+    """Track any number of objects in one stream; objects can be added and removed at any frame.
+
+    Each frame's pyramid is computed once; every object's template reweights it and the
+    RPN and heads run batched over objects. Per object, the top candidate wins (or the
+    paper's temporal smoothness rescoring, with `smoothing=True`); below
+    `presence_threshold` the object is reported absent, with its best-guess box.
 
     Example:
-        tracker = Tracker(dettrack.load_pretrained())
-        tracker.init(first_frame, (x, y, w, h))
-        for frame in frames:
-            result = tracker.update(frame)
+        session = MultiTracker(model)
+        session.add(first_frame, (x, y, w, h), obj_id="car")
+        for frame in frames[1:]:
+            results = session.update(frame)   # {"car": TrackResult}
     """
 
     def __init__(
@@ -48,61 +56,145 @@ class Tracker:
         if not 0.0 <= presence_threshold <= 1.0:
             raise ValueError(f"presence_threshold must be in [0, 1], got {presence_threshold}")
         self.model = model.eval()
+        self.smoothing = smoothing
         self.presence_threshold = presence_threshold
         self.mask_threshold = mask_threshold
-        self.smoother: Optional[TemporalSmoother] = TemporalSmoother() if smoothing else None
-        self.template: Optional[Tensor] = None
+        self.objects: dict[Hashable, _Object] = {}
         self.frame_size: Optional[tuple[int, int]] = None
-        self.last_box: Optional[tuple[float, float, float, float]] = None
-        self.frame_index = 0
+        self.frame_index = -1
 
     @property
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
 
-    @torch.inference_mode()
-    def init(self, frame: Frame, box_xywh: Sequence[float]) -> None:
-        """Start (or restart) the track on `frame` with the object's (x, y, w, h) box."""
-        image = frame_to_tensor(frame, self.device, name="init frame")
-        size = (image.shape[-2], image.shape[-1])
-        box = check_box(box_xywh, size, name="init box")
-        self.template = self.model.make_template([image], box[None].to(self.device))
-        self.frame_size = size
-        self.last_box = tuple(xyxy_to_xywh(box).tolist())
-        self.frame_index = 0
-        if self.smoother is not None:
-            self.smoother.reset()
+    @property
+    def ids(self) -> list[Hashable]:
+        return list(self.objects)
 
     @torch.inference_mode()
-    def update(self, frame: Frame) -> TrackResult:
-        """Locate the object in the next frame."""
-        if self.template is None:
-            raise RuntimeError("call init(frame, box) before update(frame)")
+    def add(self, frame: Frame, box_xywh: Sequence[float], obj_id: Optional[Hashable] = None) -> Hashable:
+        """Start tracking an object given its box in `frame`; returns its id (next integer by default).
+
+        The frame is the template frame: it is not counted as a tracked frame.
+        """
+        if obj_id is None:
+            obj_id = max((i for i in self.objects if isinstance(i, int)), default=-1) + 1
+        return self._add(frame, box_xywh, obj_id, f"object {obj_id!r}")
+
+    def _add(self, frame: Frame, box_xywh: Sequence[float], obj_id: Hashable, label: str) -> Hashable:
+        if obj_id in self.objects:
+            raise ValueError(f"object id {obj_id!r} is already tracked; remove it first or pick another id")
+        image = self._check_frame(frame, f"template frame of {label}")
+        box = check_box(box_xywh, self.frame_size, name=f"box of {label}")
+        template = self.model.make_template([image], box[None].to(self.device))
+        smoother = TemporalSmoother() if self.smoothing else None
+        self.objects[obj_id] = _Object(template, tuple(xyxy_to_xywh(box).tolist()), smoother)
+        return obj_id
+
+    def remove(self, obj_id: Hashable) -> None:
+        if obj_id not in self.objects:
+            raise KeyError(f"no tracked object with id {obj_id!r}")
+        del self.objects[obj_id]
+
+    @torch.inference_mode()
+    def update(self, frame: Frame) -> dict[Hashable, TrackResult]:
+        """Locate every tracked object in the next frame."""
         self.frame_index += 1
-        image = frame_to_tensor(frame, self.device, name=f"frame {self.frame_index}")
-        size = (image.shape[-2], image.shape[-1])
-        if size != self.frame_size:
-            raise ValueError(
-                f"frame {self.frame_index} is {size[1]}x{size[0]} but the track started on a "
-                f"{self.frame_size[1]}x{self.frame_size[0]} frame"
-            )
-        candidates = self.model.track([image], self.template)[0]
-        return self._answer(candidates)
+        image = self._check_frame(frame, f"frame {self.frame_index}")
+        if not self.objects:
+            return {}
+        ids = list(self.objects)
+        templates = torch.cat([self.objects[i].template for i in ids])
+        model = self.model
+        image_list, _ = model.transform([image])
+        features = model.backbone(image_list.tensors)
+        candidates = model.track_features(image_list, features, templates, [tuple(image.shape[-2:])])
+        return {i: self._answer(self.objects[i], c) for i, c in zip(ids, candidates)}
 
-    def _answer(self, candidates: dict[str, Tensor]) -> TrackResult:
+    def track(
+        self, frames: Iterable[Frame], prompts: Mapping[int, Mapping[Hashable, Sequence[float]]]
+    ) -> Iterator[tuple[int, dict[Hashable, TrackResult]]]:
+        """Stream a video: yields (frame index, results) frame by frame, keeping nothing behind.
+
+        prompts: {frame index: {object id: (x, y, w, h)}}: objects start on the frame where
+        their box is given (they have no result on that frame: it is their template).
+        """
+        for index, frame in enumerate(frames):
+            results = self.update(frame)
+            for obj_id, box in prompts.get(index, {}).items():
+                self.add(frame, box, obj_id)
+            yield index, results
+
+    def _check_frame(self, frame: Frame, name: str) -> Tensor:
+        image = frame_to_tensor(frame, self.device, name=name)
+        size = (int(image.shape[-2]), int(image.shape[-1]))
+        if self.frame_size is None or not self.objects:
+            self.frame_size = size
+        elif size != self.frame_size:
+            raise ValueError(
+                f"{name} is {size[1]}x{size[0]} but the stream started with "
+                f"{self.frame_size[1]}x{self.frame_size[0]} frames"
+            )
+        return image
+
+    def _answer(self, obj: _Object, candidates: dict[str, Tensor]) -> TrackResult:
         scores = candidates["scores"]
         if scores.numel() == 0:
-            if self.smoother is not None:
-                self.smoother.observe(None)
-            return TrackResult(self.last_box, 0.0, False, None)
+            if obj.smoother is not None:
+                obj.smoother.observe(None)
+            return TrackResult(obj.last_box, 0.0, False, None)
         masks = candidates["masks"][:, 0] > self.mask_threshold
-        if self.smoother is not None:
-            scores = self.smoother.rescore(scores, masks)
+        if obj.smoother is not None:
+            scores = obj.smoother.rescore(scores, masks)
         best = int(scores.argmax())
-        if self.smoother is not None:
-            self.smoother.observe(masks[best])
+        if obj.smoother is not None:
+            obj.smoother.observe(masks[best])
         score = float(scores[best])
         box = tuple(xyxy_to_xywh(candidates["boxes"][best]).tolist())
-        self.last_box = box
+        obj.last_box = box
         return TrackResult(box, score, score >= self.presence_threshold, masks[best].cpu().numpy())
 
+
+class Tracker:
+    """Track one object: `init(frame, box)`, then `update(frame)` once per frame.
+
+    Stateless per frame by default (the top candidate wins); `smoothing=True` turns on
+    the paper's temporal smoothness. Below `presence_threshold` the object is reported
+    absent (its box is then the best guess: the top candidate, or the last box).
+
+    Example:
+        tracker = Tracker(model)
+        tracker.init(first_frame, (x, y, w, h))
+        for frame in frames:
+            result = tracker.update(frame)
+    """
+
+    _ID = 0
+
+    def __init__(
+        self,
+        model: DetTrack,
+        smoothing: bool = False,
+        presence_threshold: float = 0.5,
+        mask_threshold: float = 0.5,
+    ) -> None:
+        self.session = MultiTracker(model, smoothing, presence_threshold, mask_threshold)
+
+    @property
+    def smoother(self) -> Optional[TemporalSmoother]:
+        obj = self.session.objects.get(self._ID)
+        return None if obj is None else obj.smoother
+
+    def init(self, frame: Frame, box_xywh: Sequence[float]) -> None:
+        """Start (or restart) the track on `frame` with the object's (x, y, w, h) box."""
+        if self._ID in self.session.objects:
+            self.session.remove(self._ID)
+        self.session.frame_index = 0
+        with torch.inference_mode():
+            self.session._add(frame, box_xywh, self._ID, "the init frame")
+
+    def update(self, frame: Frame) -> TrackResult:
+        """Locate the object in the next frame."""
+        if self._ID not in self.session.objects:
+            raise RuntimeError("call init(frame, box) before update(frame)")
+        return self.session.update(frame)[self._ID]

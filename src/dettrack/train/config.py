@@ -40,6 +40,7 @@ DATA_DEFAULTS: dict[str, Any] = {
     "max_gap": 50,  # frames between template and search frame
     "template_jitter": 0.05,  # template box jitter, relative to its size
     "copy_paste_size": [320, 480],  # H, W of synthesised frames
+    "search_crop": 0.5,  # share of pairs whose search frame is cut to a region around the object
 }
 
 VAL_DEFAULTS: dict[str, Any] = {
@@ -63,9 +64,27 @@ def load_config(path: Union[str, os.PathLike], overrides: Iterable[str] = ()) ->
         raise ValueError(f"{path}: not valid YAML: {err}") from err
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: expected a mapping with sections {', '.join(SECTIONS)}")
+    raw = _with_base(raw, path)
     for item in overrides:
         apply_override(raw, item, path)
     return complete(raw, str(path))
+
+
+def _with_base(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    """`base: other.yaml` (relative to this file): start from that recipe, then apply this one's sections."""
+    base = raw.pop("base", None)
+    if base is None:
+        return raw
+    parent_path = (path.parent / base).resolve()
+    if not parent_path.is_file():
+        raise FileNotFoundError(f"{path}: base config not found: {parent_path}")
+    parent = _with_base(yaml.safe_load(parent_path.read_text()) or {}, parent_path)
+    for section, values in raw.items():
+        if isinstance(values, dict) and isinstance(parent.get(section), dict):
+            parent[section] = {**parent[section], **values}
+        else:
+            parent[section] = values
+    return parent
 
 
 def apply_override(raw: dict[str, Any], item: str, source: Union[str, Path] = "command line") -> None:

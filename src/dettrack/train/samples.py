@@ -88,3 +88,45 @@ def detection_inputs(samples: list[DetectionSample]) -> tuple[list[Tensor], list
             target["masks"] = torch.from_numpy(np.ascontiguousarray(s.masks)).to(torch.uint8)
         targets.append(target)
     return images, targets
+
+
+def crop_search(sample: PairSample, rng: np.random.Generator, context: tuple[float, float] = (2.0, 5.0)) -> PairSample:
+    """Cut the search frame down to a square around the object, as the tracker's search-region mode sees it.
+
+    The side is sqrt(wh) times a random context factor, the centre is shifted at random
+    (the object stays at least partly inside); out-of-frame parts are filled with the
+    frame's mean colour. Without an object (absent), a random square is taken.
+    """
+    image = sample.search_image
+    height, width = image.shape[:2]
+    if sample.search_box is not None:
+        x1, y1, x2, y2 = sample.search_box
+        side = float(np.sqrt(max(x2 - x1, 1) * max(y2 - y1, 1)) * rng.uniform(*context))
+        cx = (x1 + x2) / 2 + rng.uniform(-0.25, 0.25) * side
+        cy = (y1 + y2) / 2 + rng.uniform(-0.25, 0.25) * side
+    else:
+        side = float(min(height, width) * rng.uniform(0.3, 1.0))
+        cx, cy = rng.uniform(0, width), rng.uniform(0, height)
+    side = max(side, 16.0)
+    left, top = int(round(cx - side / 2)), int(round(cy - side / 2))
+    size = int(round(side))
+    crop = np.empty((size, size, 3), np.uint8)
+    crop[:] = image.reshape(-1, 3).mean(0).astype(np.uint8)
+    sx1, sy1, sx2, sy2 = max(left, 0), max(top, 0), min(left + size, width), min(top + size, height)
+    if sx2 > sx1 and sy2 > sy1:
+        crop[sy1 - top : sy2 - top, sx1 - left : sx2 - left] = image[sy1:sy2, sx1:sx2]
+    mask = None
+    if sample.search_mask is not None:
+        mask = np.zeros((size, size), bool)
+        if sx2 > sx1 and sy2 > sy1:
+            mask[sy1 - top : sy2 - top, sx1 - left : sx2 - left] = sample.search_mask[sy1:sy2, sx1:sx2]
+    box = None
+    if mask is not None and mask.any():
+        ys, xs = np.nonzero(mask)
+        box = np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], dtype=np.float64)
+    elif sample.search_box is not None:
+        b = sample.search_box - np.array([left, top, left, top], dtype=np.float64)
+        b = np.clip(b, 0, size)
+        if b[2] - b[0] >= 2 and b[3] - b[1] >= 2:
+            box = b
+    return PairSample(sample.template_image, sample.template_box, crop, box, mask if box is not None else None)

@@ -10,7 +10,7 @@ from typing import Optional, Protocol, Sequence
 import numpy as np
 from torch.utils.data import Dataset
 
-from .samples import DetectionSample, PairSample, detection_inputs, flip_pair, jitter_box, pair_inputs
+from .samples import DetectionSample, PairSample, crop_search, detection_inputs, flip_pair, jitter_box, pair_inputs
 
 
 class PairSource(Protocol):
@@ -35,6 +35,7 @@ class TrainingStream(Dataset):
         rank: int = 0,
         template_jitter: float = 0.05,
         flip: bool = True,
+        search_crop: float = 0.0,
     ) -> None:
         if not pair_sources and detection_source is None:
             raise ValueError("no training data: give data.sequences, data.copy_paste or data.detection")
@@ -53,6 +54,7 @@ class TrainingStream(Dataset):
         self.rank = rank
         self.template_jitter = template_jitter
         self.flip = flip
+        self.search_crop = search_crop
 
     def __len__(self) -> int:
         return self.iterations
@@ -74,6 +76,8 @@ class TrainingStream(Dataset):
         sample.template_box = jitter_box(sample.template_box, self.template_jitter, rng, size)
         if self.flip and rng.random() < 0.5:
             sample = flip_pair(sample)
+        if rng.random() < self.search_crop:
+            sample = crop_search(sample, rng)
         return sample
 
 

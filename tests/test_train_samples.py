@@ -1,0 +1,52 @@
+import numpy as np
+
+from dettrack.train.samples import PairSample, crop_search, flip_pair, jitter_box, pair_inputs
+
+
+def _sample(absent: bool = False) -> PairSample:
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 255, (100, 160, 3), dtype=np.uint8)
+    mask = np.zeros((100, 160), bool)
+    mask[30:60, 100:150] = True
+    box = np.array([100.0, 30.0, 150.0, 60.0])
+    return PairSample(image, np.array([10.0, 10.0, 40.0, 50.0]), image, None if absent else box, None if absent else mask)
+
+
+def test_flip_mirrors_boxes_and_masks_of_both_frames():
+    s = _sample()
+    f = flip_pair(s)
+    assert f.template_box.tolist() == [120.0, 10.0, 150.0, 50.0]
+    assert f.search_box.tolist() == [10.0, 30.0, 60.0, 60.0]
+    assert f.search_mask[30:60, 10:60].all() and f.search_mask.sum() == s.search_mask.sum()
+    assert (f.search_image[:, 0] == s.search_image[:, -1]).all()
+
+
+def test_search_crop_keeps_box_mask_and_pixels_consistent():
+    for seed in range(20):
+        s = _sample()
+        c = crop_search(s, np.random.default_rng(seed))
+        h, w = c.search_image.shape[:2]
+        assert h == w and c.search_mask.shape == (h, w)
+        assert c.search_box is not None
+        ys, xs = np.nonzero(c.search_mask)
+        assert c.search_box.tolist() == [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
+        # the object's pixels moved with the crop
+        y, x = ys[0], xs[0]
+        assert c.search_mask.sum() <= s.search_mask.sum()
+        assert c.search_image[y, x].tolist() in s.search_image[s.search_mask].tolist()
+
+
+def test_search_crop_of_an_absent_object_gives_an_empty_target():
+    c = crop_search(_sample(absent=True), np.random.default_rng(1))
+    assert c.search_box is None and c.search_mask is None
+    _, _, _, targets = pair_inputs([c])
+    assert targets[0]["boxes"].shape == (0, 4)
+
+
+def test_jitter_stays_near_the_box_and_inside_the_image():
+    box = np.array([10.0, 20.0, 60.0, 90.0])
+    for seed in range(50):
+        j = jitter_box(box, 0.1, np.random.default_rng(seed), (100, 160))
+        assert (j >= 0).all() and j[2] <= 160 and j[3] <= 100
+        assert abs((j[0] + j[2]) / 2 - 35) <= 0.1 * 50 + 1e-9
+        assert 50 * np.exp(-0.1) - 1e-9 <= j[2] - j[0] <= 50 * np.exp(0.1) + 1e-9
