@@ -1,39 +1,157 @@
+"""The dettrack command end to end, on real data from ../shared/data and on written fixtures."""
+
 import json
+import math
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+from PIL import Image
+
 import dettrack
 from dettrack.cli import main
-from dettrack.demo import synthetic_clip
+from dettrack.video import FrameSource, VideoWriter
 
-from conftest import small_model
-
-
-def test_synthetic_clip_boxes_match_the_pasted_object():
-    frames = list(synthetic_clip(4, size=(120, 200), seed=1))
-    assert len(frames) == 4
-    for frame, (x, y, w, h) in frames:
-        assert frame.shape == (120, 200, 3) and frame.dtype.name == "uint8"
-        inside = frame[int(y) : int(y + h), int(x) : int(x + w)].astype(int)
-        # the object's two stripe colours are complementary: they sum to 255 per channel
-        colours = {tuple(c) for c in inside.reshape(-1, 3)}
-        assert len(colours) == 2 and all(a + b == 255 for a, b in zip(*colours))
+from conftest import shared_path, small_model
 
 
-def test_demo_tracks_and_writes_results(tmp_path, capsys):
-    path = tmp_path / "model.pt"
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "small.pt"
     dettrack.save_checkpoint(small_model(), path)
-    assert main(["demo", "--model", str(path), "--frames", "4", "--out", str(tmp_path), "--quiet"]) == 0
-    printed = capsys.readouterr().out
-    assert "3 frames in" in printed and "mean IoU" in printed
-    rows = json.loads((tmp_path / "tracks.json").read_text())
-    assert [r["frame"] for r in rows] == [1, 2, 3]
-    assert all(len(r["box"]) == 4 and 0 <= r["iou"] <= 1 for r in rows)
+    return str(path)
 
 
-def test_missing_model_is_a_clear_error(tmp_path, capsys):
-    assert main(["demo", "--model", str(tmp_path / "none.pt"), "--quiet"]) == 2
-    assert "checkpoint not found" in capsys.readouterr().err
+def _read_lines(path):
+    return [line.split(",") for line in path.read_text().splitlines()]
+
+
+def test_track_an_otb_sequence_folder(model_file, tmp_path):
+    folder = shared_path("data", "otb", "Couple", "img")
+    out = tmp_path / "out"
+    code = main(["track", str(folder), "--box", "51,47,25,62", "--end", "5", "--model", model_file, "--out", str(out), "--quiet"])
+    assert code == 0
+    boxes = _read_lines(out / "0" / "boxes.txt")
+    assert len(boxes) == 5 and boxes[0] == ["51.00", "47.00", "25.00", "62.00"]
+    scores = (out / "0" / "scores.txt").read_text().split()
+    assert len(scores) == 5 and float(scores[0]) == 1.0
+    rows = json.loads((out / "tracks.json").read_text())
+    assert [r["frame"] for r in rows] == [0, 1, 2, 3, 4]
+    for row, line, score in zip(rows[1:], boxes[1:], scores[1:]):
+        (obj,) = row["objects"]
+        assert obj["id"] == 0 and obj["score"] == pytest.approx(float(score), abs=1e-4)
+        if obj["present"]:
+            assert [float(v) for v in line] == pytest.approx(obj["box"], abs=0.01)
+        else:
+            assert all(math.isnan(float(v)) for v in line)
+    masks = sorted((out / "masks").iterdir())
+    assert [m.name for m in masks] == [f"{i:05d}.png" for i in range(5)]
+    png = Image.open(masks[2])
+    assert png.mode == "P" and png.size == (320, 240) and set(np.unique(np.asarray(png))) <= {0, 1}
+    assert sum(1 for _ in FrameSource(out / "overlay.mp4")) == 5
+    assert not list(out.rglob("*.partial"))
+
+
+def test_many_objects_from_a_boxes_file_starting_late(model_file, tmp_path):
+    folder = shared_path("data", "davis2016", "JPEGImages", "480p", "blackswan")
+    spec = tmp_path / "boxes.csv"
+    spec.write_text("id,frame,x,y,w,h\nswan,0,390,140,260,160\nrock,2,50,300,120,90\n")
+    out = tmp_path / "out"
+    assert main(["track", str(folder), "--boxes", str(spec), "--end", "4", "--model", model_file, "--out", str(out), "--quiet", "--no-overlay"]) == 0
+    assert len(_read_lines(out / "swan" / "boxes.txt")) == 4
+    assert len(_read_lines(out / "rock" / "boxes.txt")) == 2  # frames 2 and 3
+    rows = json.loads((out / "tracks.json").read_text())
+    assert [sorted(o["id"] for o in r["objects"]) for r in rows] == [["swan"], ["swan"], ["rock", "swan"], ["rock", "swan"]]
+    assert not (out / "overlay.mp4").exists()
+
+
+def test_demo_writes_overlay_and_score_plot(model_file, tmp_path):
+    out = tmp_path / "demo"
+    assert main(["demo", "--model", model_file, "--frames", "3", "--out", str(out), "--quiet"]) == 0
+    assert Image.open(out / "scores.png").size[0] > 100
+    assert sum(1 for _ in FrameSource(out / "overlay.mp4")) == 3
+    first = json.loads((out / "tracks.json").read_text())[0]
+    assert first["objects"][0]["box"] == [235, 255, 290, 305]
+
+
+def _folder(tmp_path, images):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for name, array, mode in images:
+        Image.fromarray(array).save(folder / name)
+    return folder
+
+
+def test_folders_sort_naturally_and_convert_gray_and_rgba(tmp_path):
+    rgb = np.full((40, 60, 3), 100, np.uint8)
+    folder = _folder(tmp_path, [("10.png", rgb, "RGB"), ("2.png", rgb[..., 0], "L"), ("1.png", np.dstack([rgb, rgb[..., :1]]), "RGBA")])
+    source = FrameSource(folder)
+    assert [p.name for p in source.files] == ["1.png", "2.png", "10.png"]
+    frames = list(source)
+    assert all(f.shape == (40, 60, 3) and f.dtype == np.uint8 for f in frames)
+
+
+@pytest.mark.parametrize(
+    "argv_tail, message",
+    [
+        (["--box", "1,2,3"], "expected four numbers"),
+        (["--box", "a,b,c,d"], "expected four numbers"),
+        (["--box", "500,500,10,10"], "wholly outside"),
+        (["--box", "5,5,0,10"], "must be positive"),
+        ([], "no object to track"),
+    ],
+)
+def test_bad_boxes_exit_non_zero_with_a_message(model_file, tmp_path, capsys, argv_tail, message):
+    folder = _folder(tmp_path, [("1.png", np.zeros((40, 60, 3), np.uint8), "RGB")])
+    assert main(["track", str(folder), "--model", model_file, "--out", str(tmp_path / "o"), "--quiet", *argv_tail]) != 0
+    assert message in capsys.readouterr().err
+
+
+def test_bad_inputs_are_named(model_file, tmp_path, capsys):
+    base = ["--box", "5,5,10,10", "--model", model_file, "--out", str(tmp_path / "o"), "--quiet"]
+    assert main(["track", str(tmp_path / "missing.mp4"), *base]) != 0
+    assert "missing.mp4: no such file" in capsys.readouterr().err
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(b"\x00\x01 not a video" * 100)
+    assert main(["track", str(corrupt), *base]) != 0
+    assert "corrupt.mp4: not a readable video" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["track", str(empty), *base]) != 0
+    assert "holds no images" in capsys.readouterr().err
+    deep = _folder(tmp_path, [("1.png", np.zeros((40, 60), np.uint16), None)])
+    assert main(["track", str(deep), *base]) != 0
+    assert "1.png: I;16 (16-bit) image" in capsys.readouterr().err
+
+
+def test_a_size_change_mid_stream_keeps_the_complete_outputs(model_file, tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    frames = [("1.png", rng.integers(0, 255, (40, 60, 3), dtype=np.uint8), "RGB")] * 3
+    frames = [(f"{i}.png", a, m) for i, (_, a, m) in enumerate(frames, 1)] + [("4.png", np.zeros((50, 60, 3), np.uint8), "RGB")]
+    folder = _folder(tmp_path, frames)
+    out = tmp_path / "o"
+    assert main(["track", str(folder), "--box", "5,5,20,20", "--model", model_file, "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "frame 3 is 60x50 but earlier frames are 60x40" in err
+    assert len(_read_lines(out / "0" / "boxes.txt")) == 3
+    assert len(json.loads((out / "tracks.json").read_text())) == 3
+    assert sum(1 for _ in FrameSource(out / "overlay.mp4")) == 3
+
+
+def test_video_files_round_trip_and_zero_frame_videos_are_refused(tmp_path):
+    path = tmp_path / "clip.mp4"
+    with VideoWriter(path, fps=10) as writer:
+        for t in range(4):
+            writer.write(np.full((48, 64, 3), 40 * t, np.uint8))
+    frames = list(FrameSource(path, start=1, end=3))
+    assert len(frames) == 2 and frames[0].shape == (48, 64, 3)
+    assert abs(int(frames[1].mean()) - 80) < 6
+    with pytest.raises(ValueError, match="no frames were written"):
+        VideoWriter(tmp_path / "none.mp4").close()
+    assert not list(tmp_path.glob("*.partial")) and not (tmp_path / "none.mp4").exists()
+    with pytest.raises(ValueError, match="no frames in the range"):
+        list(FrameSource(path, start=10))
 
 
 def test_console_script_entry_point():

@@ -4,8 +4,9 @@
 """
 
 from .model import DetTrack, build_model, load_checkpoint, save_checkpoint
+from .pretrained import load_pretrained
 from .tracking import MultiTracker, Tracker, TrackResult
 
 __version__ = "0.1.0"
 
-__all__ = ["DetTrack", "MultiTracker", "TrackResult", "Tracker", "build_model", "load_checkpoint", "save_checkpoint"]
+__all__ = ["DetTrack", "MultiTracker", "TrackResult", "Tracker", "build_model", "load_checkpoint", "load_pretrained", "save_checkpoint"]

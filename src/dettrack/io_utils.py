@@ -13,6 +13,9 @@ def atomic_write(path: Union[str, os.PathLike], mode: str = "w") -> Iterator[IO]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
     try:
         with os.fdopen(fd, mode) as f:
             yield f

@@ -24,7 +24,8 @@ def frame_to_tensor(frame: Frame, device: Union[str, torch.device] = "cpu", name
     if isinstance(frame, Tensor):
         array = frame
     elif isinstance(frame, np.ndarray):
-        array = torch.from_numpy(np.ascontiguousarray(frame))
+        frame = np.ascontiguousarray(frame)
+        array = torch.from_numpy(frame if frame.flags.writeable else frame.copy())
     else:
         raise ValueError(f"{name}: expected an H x W x 3 uint8 numpy array or torch tensor, got {type(frame).__name__}")
     if array.dtype != torch.uint8:

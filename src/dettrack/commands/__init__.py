@@ -1,0 +1,1 @@
+"""Implementations of the dettrack sub-commands (the parser lives in dettrack.cli)."""

@@ -1,0 +1,1 @@
+"""Benchmark evaluation: the official metrics of the tracking and segmentation benchmarks."""

@@ -1,0 +1,120 @@
+"""Tracking outputs written while a video streams through.
+
+Into one folder: per object `<id>/boxes.txt` (x,y,w,h per frame from the object's first
+frame, NaN when absent; GOT-10k/OTB style) and `<id>/scores.txt`, one `tracks.json`,
+DAVIS-style palette PNG masks in `masks/` (pixel value = the object's palette index), and
+`overlay.mp4`. Text outputs and the video grow under hidden *.partial names and take
+their final names only in `close()`, so an interrupted run never leaves a file that
+looks complete; each mask PNG is written atomically.
+"""
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import IO, Hashable, Mapping, Optional
+
+import numpy as np
+from PIL import Image
+
+from .io_utils import atomic_write
+from .tracking.tracker import TrackResult
+from .video.draw import colour_of, draw_results
+from .video.writer import VideoWriter
+
+OUTPUTS = ("boxes", "json", "masks", "overlay")
+
+
+class TrackWriter:
+    """Collects per-frame results of many objects and writes them in the formats above."""
+
+    def __init__(self, folder: Path, fps: float = 25.0, outputs: tuple[str, ...] = OUTPUTS) -> None:
+        unknown = set(outputs) - set(OUTPUTS)
+        if unknown:
+            raise ValueError(f"unknown output(s) {', '.join(sorted(unknown))}; choose from {', '.join(OUTPUTS)}")
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.outputs = outputs
+        self.palette: dict[Hashable, int] = {}
+        self.first_frame: dict[Hashable, int] = {}
+        self._text: dict[tuple[Hashable, str], tuple[Path, IO]] = {}
+        self._json_path = self.folder / ".tracks.json.partial"
+        self._json: Optional[IO] = self._json_path.open("w") if "json" in outputs else None
+        self._json_rows = 0
+        self.video = VideoWriter(self.folder / "overlay.mp4", fps) if "overlay" in outputs else None
+        self.frames = 0
+
+    def start_object(self, obj_id: Hashable, frame_index: int) -> None:
+        """Register an object on its init frame (its palette index and first frame)."""
+        if len(self.palette) >= 255:
+            raise ValueError("palette PNG masks hold at most 255 objects")
+        self.palette[obj_id] = len(self.palette) + 1
+        self.first_frame[obj_id] = frame_index
+
+    def add(self, frame_index: int, frame: np.ndarray, results: Mapping[Hashable, TrackResult]) -> None:
+        for obj_id, result in results.items():
+            self._box_line(obj_id, result.box if result.present else None, result.score)
+        if self._json is not None:
+            row = {
+                "frame": frame_index,
+                "objects": [
+                    {"id": obj_id, "box": [round(v, 2) for v in r.box], "score": round(r.score, 4), "present": r.present}
+                    for obj_id, r in results.items()
+                ],
+            }
+            self._json.write(("[\n" if self._json_rows == 0 else ",\n") + json.dumps(row))
+            self._json_rows += 1
+        if "masks" in self.outputs:
+            self._mask_png(frame_index, frame.shape[:2], results)
+        if self.video is not None:
+            self.video.write(draw_results(frame, results, self.palette))
+        self.frames += 1
+
+    def close(self) -> list[Path]:
+        """Finalise every output (rename partial files); returns the written paths."""
+        written = []
+        for (obj_id, kind), (path, handle) in self._text.items():
+            handle.close()
+            final = self.folder / str(obj_id) / f"{kind}.txt"
+            os.replace(path, final)
+            written.append(final)
+        if self._json is not None:
+            self._json.write("]\n" if self._json_rows else "[]\n")
+            self._json.close()
+            final = self.folder / "tracks.json"
+            os.replace(self._json_path, final)
+            written.append(final)
+        if self.video is not None and self.video.frames:
+            written.append(self.video.close())
+        elif self.video is not None:
+            self.video.abort()
+        return written
+
+    def _box_line(self, obj_id: Hashable, box: Optional[tuple[float, ...]], score: float) -> None:
+        if "boxes" not in self.outputs:
+            return
+        values = [math.nan] * 4 if box is None else box
+        self._handle(obj_id, "boxes").write(",".join(f"{v:.2f}" for v in values) + "\n")
+        self._handle(obj_id, "scores").write(f"{score:.4f}\n")
+
+    def _handle(self, obj_id: Hashable, kind: str) -> IO:
+        key = (obj_id, kind)
+        if key not in self._text:
+            folder = self.folder / str(obj_id)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f".{kind}.txt.partial"
+            self._text[key] = (path, path.open("w"))
+        return self._text[key][1]
+
+    def _mask_png(self, frame_index: int, size: tuple[int, int], results: Mapping[Hashable, TrackResult]) -> None:
+        label = np.zeros(size, np.uint8)
+        for obj_id, result in results.items():
+            if result.present and result.mask is not None:
+                label[result.mask] = self.palette[obj_id]
+        image = Image.fromarray(label, mode="P")
+        palette = [0, 0, 0]
+        for index in range(1, 256):
+            palette.extend(colour_of(index))  # the overlay's colour for the same object
+        image.putpalette(palette)
+        with atomic_write(self.folder / "masks" / f"{frame_index:05d}.png", "wb") as f:
+            image.save(f, format="PNG")

@@ -1,0 +1,64 @@
+"""Video writing with PyAV (H.264), atomic: the file appears under its name only when complete."""
+
+import os
+from pathlib import Path
+from typing import Optional, Union
+
+import numpy as np
+
+
+class VideoWriter:
+    """Write RGB frames to an H.264 MP4; `close()` finalises it (a crash leaves only a *.partial file)."""
+
+    def __init__(self, path: Union[str, Path], fps: float = 25.0, crf: int = 23) -> None:
+        import av
+
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.partial = self.path.with_name(f".{self.path.name}.partial")
+        self.container = av.open(str(self.partial), mode="w", format="mp4")
+        self.fps = fps
+        self.crf = crf
+        self.stream: Optional["av.VideoStream"] = None
+        self.frames = 0
+
+    def write(self, frame: np.ndarray) -> None:
+        import av
+
+        if self.stream is None:
+            height, width = frame.shape[:2]
+            self.stream = self.container.add_stream("libx264", rate=round(self.fps) or 25)
+            self.stream.width, self.stream.height = width - width % 2, height - height % 2
+            self.stream.pix_fmt = "yuv420p"
+            self.stream.options = {"crf": str(self.crf), "preset": "veryfast"}
+        frame = frame[: self.stream.height, : self.stream.width]
+        video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+        for packet in self.stream.encode(video_frame):
+            self.container.mux(packet)
+        self.frames += 1
+
+    def close(self) -> Path:
+        """Flush, close and move the file to its final name."""
+        if self.stream is not None:
+            for packet in self.stream.encode():
+                self.container.mux(packet)
+        self.container.close()
+        if self.frames == 0:
+            self.partial.unlink(missing_ok=True)
+            raise ValueError(f"{self.path}: no frames were written")
+        os.replace(self.partial, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Drop an unfinished file."""
+        self.container.close()
+        self.partial.unlink(missing_ok=True)
+
+    def __enter__(self) -> "VideoWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
