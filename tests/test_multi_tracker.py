@@ -67,3 +67,47 @@ def test_ids_and_errors(model):
         session.remove(5)
     with pytest.raises(ValueError, match="frame 0 is 80x60 but the stream started with 160x120 frames"):
         session.update(frames[1][:60, :80])
+
+
+def test_search_region_geometry_round_trips():
+    from dettrack.tracking.search_region import crop_images, crop_window, to_frame
+
+    image = torch.zeros(3, 100, 200)
+    image[:, 40:60, 120:150] = 1.0  # a bright block
+    window = crop_window((120, 40, 30, 20), context=3.0, frame_size=(100, 200))
+    left, top, side = window
+    assert side == pytest.approx(3.0 * (30 * 20) ** 0.5)
+    crop = crop_images(image, [window], 64)[0]
+    # the block sits in the middle of the crop
+    scale = side / 64
+    cx, cy = int((135 - left) / scale), int((50 - top) / scale)
+    assert crop[0, cy, cx] == pytest.approx(1.0)
+    assert crop[0, 1, 1] == 0.0
+    block = torch.tensor([[(120 - left) / scale, (40 - top) / scale, (150 - left) / scale, (60 - top) / scale]])
+    mask = torch.zeros(1, 1, 64, 64)
+    mask[..., int(block[0, 1]) + 1 : int(block[0, 3]), int(block[0, 0]) + 1 : int(block[0, 2])] = 1.0
+    back = to_frame({"boxes": block, "scores": torch.ones(1), "masks": mask}, window, 64, (100, 200))
+    torch.testing.assert_close(back["boxes"], torch.tensor([[120.0, 40.0, 150.0, 60.0]]), atol=1e-3, rtol=0)
+    full = back["masks"][0, 0] > 0.5
+    assert full.shape == (100, 200)
+    ys, xs = torch.nonzero(full, as_tuple=True)
+    assert 118 <= int(xs.min()) <= 124 and 146 <= int(xs.max()) <= 151 and 38 <= int(ys.min()) <= 44 and 56 <= int(ys.max()) <= 61
+
+
+def test_search_region_mode_switches_between_crops_and_full_frames(model):
+    frames = _frames(6)
+    session = MultiTracker(model, presence_threshold=0.0, search_region=96, refresh_every=2)
+    session.add(frames[0], (10, 20, 40, 30), "a")
+    modes = []
+    for frame in frames[1:]:
+        modes.append(session.objects["a"].local)
+        result = session.update(frame)["a"]
+        assert result.mask is None or result.mask.shape == (120, 160)
+        x, y, w, h = result.box
+        assert 0 <= x and x + w <= 160.01 and 0 <= y and y + h <= 120.01
+    # full frame first, then two crops, then a refresh on the full frame
+    assert modes == [False, True, True, False, True]
+    strict = MultiTracker(model, presence_threshold=1.0, search_region=96)
+    strict.add(frames[0], (10, 20, 40, 30), "a")
+    strict.update(frames[1])
+    assert not strict.objects["a"].local  # absent answers fall back to the full frame

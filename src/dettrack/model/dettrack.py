@@ -96,14 +96,26 @@ class DetTrack(MaskRCNN):
         return self.template_builder(features, scaled_boxes, image_list.image_sizes, padded)
 
     def track(
-        self, images: Images, templates: Tensor, targets: Optional[list[dict[str, Tensor]]] = None
+        self,
+        images: Images,
+        templates: Tensor,
+        targets: Optional[list[dict[str, Tensor]]] = None,
+        resize: bool = True,
     ) -> Any:
-        """Tracking mode on search images, one template each (or one image shared by all templates)."""
+        """Tracking mode on search images, one template each (or one image shared by all templates).
+
+        resize=False runs on the images at their own size (e.g. search-region crops already
+        cut to the wanted input size) instead of rescaling them to min_size / max_size.
+        """
         images = _as_list(images)
         if self.training and targets is None:
             raise ValueError("tracking in training mode needs targets (one object box per search image, or none)")
         original_sizes = [tuple(img.shape[-2:]) for img in images]
-        image_list, targets = self.transform(images, targets)
+        if resize:
+            image_list, targets = self.transform(images, targets)
+        else:
+            normalized = [self.transform.normalize(img) for img in images]
+            image_list = ImageList(self.transform.batch_images(normalized), [tuple(i.shape[-2:]) for i in normalized])
         features = self.backbone(image_list.tensors)
         return self.track_features(image_list, features, templates, original_sizes, targets)
 

@@ -11,6 +11,7 @@ from torch import Tensor
 from ..boxes import xyxy_to_xywh
 from ..model.dettrack import DetTrack
 from .inputs import Frame, check_box, frame_to_tensor
+from .search_region import crop_images, crop_window, to_frame
 from .smoothing import TemporalSmoother
 
 
@@ -29,6 +30,8 @@ class _Object:
     template: Tensor  # [1, D]
     last_box: tuple[float, float, float, float]
     smoother: Optional[TemporalSmoother] = field(default=None)
+    local: bool = False  # next frame in search-region mode
+    frames_local: int = 0  # consecutive search-region frames so far
 
 
 class MultiTracker:
@@ -38,6 +41,12 @@ class MultiTracker:
     RPN and heads run batched over objects. Per object, the top candidate wins (or the
     paper's temporal smoothness rescoring, with `smoothing=True`); below
     `presence_threshold` the object is reported absent, with its best-guess box.
+
+    search_region > 0 turns on search-region mode: after a confident answer, the next
+    frame is processed as a search_region x search_region crop around the object (side =
+    `context` x the box's size), which is far cheaper than the full frame. The full frame
+    is used again after an answer below presence_threshold and every `refresh_every`
+    frames, so the object is re-detected after it leaves and comes back.
 
     Example:
         session = MultiTracker(model)
@@ -52,9 +61,17 @@ class MultiTracker:
         smoothing: bool = False,
         presence_threshold: float = 0.5,
         mask_threshold: float = 0.5,
+        search_region: int = 0,
+        context: float = 4.0,
+        refresh_every: int = 15,
     ) -> None:
         if not 0.0 <= presence_threshold <= 1.0:
             raise ValueError(f"presence_threshold must be in [0, 1], got {presence_threshold}")
+        if search_region and (search_region < 64 or context <= 1.0 or refresh_every < 1):
+            raise ValueError("search_region needs a size >= 64, context > 1 and refresh_every >= 1")
+        self.search_region = search_region
+        self.context = context
+        self.refresh_every = refresh_every
         self.model = model.eval()
         self.smoothing = smoothing
         self.presence_threshold = presence_threshold
@@ -103,13 +120,29 @@ class MultiTracker:
         image = self._check_frame(frame, f"frame {self.frame_index}")
         if not self.objects:
             return {}
-        ids = list(self.objects)
-        templates = torch.cat([self.objects[i].template for i in ids])
-        model = self.model
-        image_list, _ = model.transform([image])
-        features = model.backbone(image_list.tensors)
-        candidates = model.track_features(image_list, features, templates, [tuple(image.shape[-2:])])
-        return {i: self._answer(self.objects[i], c) for i, c in zip(ids, candidates)}
+        local = [i for i, o in self.objects.items() if o.local]
+        full = [i for i, o in self.objects.items() if not o.local]
+        candidates: dict[Hashable, dict[str, Tensor]] = {}
+        if full:
+            templates = torch.cat([self.objects[i].template for i in full])
+            image_list, _ = self.model.transform([image])
+            features = self.model.backbone(image_list.tensors)
+            found = self.model.track_features(image_list, features, templates, [tuple(image.shape[-2:])])
+            candidates.update(zip(full, found))
+        if local:
+            windows = [crop_window(self.objects[i].last_box, self.context, self.frame_size) for i in local]
+            crops = crop_images(image, windows, self.search_region)
+            templates = torch.cat([self.objects[i].template for i in local])
+            found = self.model.track(list(crops), templates, resize=False)
+            for i, window, c in zip(local, windows, found):
+                candidates[i] = to_frame(c, window, self.search_region, self.frame_size)
+        results = {}
+        for i in self.objects:
+            obj = self.objects[i]
+            results[i] = self._answer(obj, candidates[i])
+            obj.frames_local = obj.frames_local + 1 if obj.local else 0
+            obj.local = bool(self.search_region) and results[i].present and obj.frames_local < self.refresh_every
+        return results
 
     def track(
         self, frames: Iterable[Frame], prompts: Mapping[int, Mapping[Hashable, Sequence[float]]]

@@ -35,8 +35,9 @@ TRAIN_DEFAULTS: dict[str, Any] = {
 DATA_DEFAULTS: dict[str, Any] = {
     "detection": [],  # [{format: coco, root, annotations, images}]
     "sequences": [],  # [{format, root, split?, exclude?: [...], only?: [...]}]
-    "copy_paste": [],  # [{format: coco, root, annotations, images}] object sources
-    "copy_paste_share": 0.5,  # share of tracking pairs synthesised by copy-paste (when both exist)
+    "image_pairs": [],  # [{format: coco, ...}] still images: template = image, search = a region of it
+    "copy_paste": [],  # [{format: coco, root, annotations, images}] object sources for synthetic videos
+    "pair_shares": {"sequences": 1.0, "image_pairs": 1.0, "copy_paste": 1.0},  # relative weights of pair sources
     "max_gap": 50,  # frames between template and search frame
     "template_jitter": 0.05,  # template box jitter, relative to its size
     "copy_paste_size": [320, 480],  # H, W of synthesised frames

@@ -151,11 +151,11 @@ def train(
             speed = settings["log_every"] / max(now - tick, 1e-9)
             tick = now
             values = {k: float(v.detach()) for k, v in losses.items()}
-            bar.set_postfix(mode=mode, loss=f"{float(loss):.3f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
+            bar.set_postfix(mode=mode, loss=f"{float(loss.detach()):.3f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
             if writer is not None:
                 for k, v in values.items():
                     writer.add_scalar(f"{mode}/{k}", v, done)
-                writer.add_scalar(f"{mode}/total", float(loss), done)
+                writer.add_scalar(f"{mode}/total", float(loss.detach()), done)
                 writer.add_scalar("lr", scheduler.get_last_lr()[0], done)
                 writer.add_scalar("iter_per_s", speed, done)
         if done % settings["checkpoint_every"] == 0 or done == end:
