@@ -166,7 +166,8 @@ def train(
     final = out_dir / "model.pt"
     if env.is_main and iteration + 1 >= settings["iterations"]:
         save_checkpoint(model.eval(), final, extra={"iteration": settings["iterations"]})
-        if validate is not None and config["val"]["every"]:
+        every = config["val"]["every"]
+        if validate is not None and every and settings["iterations"] % every:
             _validate(model, validate, writer, settings["iterations"], bar)
     if writer is not None:
         writer.close()

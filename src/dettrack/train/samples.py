@@ -31,7 +31,8 @@ class DetectionSample:
 
 
 def image_tensor(image: np.ndarray) -> Tensor:
-    return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float().div_(255)
+    image = np.ascontiguousarray(image)
+    return torch.from_numpy(image if image.flags.writeable else image.copy()).permute(2, 0, 1).float().div_(255)
 
 
 def jitter_box(box: np.ndarray, amount: float, rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
