@@ -1,4 +1,4 @@
-"""Command line: dettrack demo | track | train | info."""
+"""Command line: dettrack demo | track | detect | train | info."""
 
 import argparse
 import platform
@@ -9,7 +9,7 @@ import torch
 import torchvision
 
 from . import __version__
-from .commands import demo, track, train
+from .commands import demo, detect, track, train
 from .model import BACKBONES, DetTrack, build_model, load_checkpoint
 from .pretrained import has_pretrained, load_pretrained
 
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dettrack", description=__doc__)
     parser.add_argument("--version", action="version", version=f"dettrack {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (demo, track):
+    for module in (demo, track, detect):
         p = module.add_parser(sub)
         p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu or cuda")
         p.add_argument("--quiet", action="store_true", help="no progress bar or summary")

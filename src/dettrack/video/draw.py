@@ -1,6 +1,6 @@
-"""Overlays: boxes, translucent masks, ids and scores drawn on a frame."""
+"""Overlays: boxes, translucent masks and labels drawn on a frame (tracks and detections)."""
 
-from typing import Hashable, Mapping
+from typing import Hashable, Mapping, NamedTuple, Optional, Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -14,31 +14,49 @@ _COLOURS = np.array(
 )
 
 
+class Instance(NamedTuple):
+    box: Sequence[float]  # x, y, w, h
+    mask: Optional[np.ndarray]  # H x W bool, drawn translucent
+    label: str
+    colour: tuple[int, int, int]
+    solid: bool = True  # thick outline; thin for absent objects
+
+
 def colour_of(index: int) -> tuple[int, int, int]:
     return tuple(int(c) for c in _COLOURS[index % len(_COLOURS)])
 
 
-def draw_results(frame: np.ndarray, results: Mapping[Hashable, TrackResult], order: Mapping[Hashable, int], alpha: float = 0.45) -> np.ndarray:
-    """A copy of `frame` with each present object's mask tinted and its box, id and score drawn.
-
-    Absent objects get a dashed-looking thin box at their last guess and no mask.
-    `order` maps object ids to colour indices so colours stay stable over the video.
-    """
+def draw_instances(frame: np.ndarray, instances: Sequence[Instance], alpha: float = 0.45) -> np.ndarray:
+    """A copy of `frame` with every instance's mask tinted and its box and label drawn."""
     canvas = frame.astype(np.float32)
-    for obj_id, result in results.items():
-        if result.present and result.mask is not None:
-            colour = np.array(colour_of(order[obj_id]), np.float32)
-            canvas[result.mask] = canvas[result.mask] * (1 - alpha) + colour * alpha
+    for inst in instances:
+        if inst.mask is not None:
+            canvas[inst.mask] = canvas[inst.mask] * (1 - alpha) + np.array(inst.colour, np.float32) * alpha
     image = Image.fromarray(canvas.clip(0, 255).astype(np.uint8))
     pen = ImageDraw.Draw(image)
-    for obj_id, result in results.items():
-        x, y, w, h = result.box
-        colour = colour_of(order[obj_id])
-        width = 3 if result.present else 1
-        pen.rectangle([x, y, x + w, y + h], outline=colour, width=width)
-        label = f"{obj_id} {result.score:.2f}" + ("" if result.present else " absent")
-        text_box = pen.textbbox((x, y), label)
-        top = max(0, y - (text_box[3] - text_box[1]) - 4)
-        pen.rectangle([x, top, x + text_box[2] - text_box[0] + 4, top + text_box[3] - text_box[1] + 4], fill=colour)
-        pen.text((x + 2, top + 1), label, fill=(0, 0, 0))
+    for inst in instances:
+        x, y, w, h = inst.box
+        pen.rectangle([x, y, x + w, y + h], outline=inst.colour, width=3 if inst.solid else 1)
+        left, top, right, bottom = pen.textbbox((x, y), inst.label)
+        top_edge = max(0, y - (bottom - top) - 4)
+        pen.rectangle([x, top_edge, x + right - left + 4, top_edge + bottom - top + 4], fill=inst.colour)
+        pen.text((x + 2, top_edge + 1), inst.label, fill=(0, 0, 0))
     return np.asarray(image)
+
+
+def draw_results(frame: np.ndarray, results: Mapping[Hashable, TrackResult], order: Mapping[Hashable, int]) -> np.ndarray:
+    """Tracking overlay: masks and thick boxes of present objects, thin boxes at absent ones' last guess.
+
+    `order` maps object ids to colour indices so colours stay stable over the video.
+    """
+    instances = [
+        Instance(
+            r.box,
+            r.mask if r.present else None,
+            f"{obj_id} {r.score:.2f}" + ("" if r.present else " absent"),
+            colour_of(order[obj_id]),
+            r.present,
+        )
+        for obj_id, r in results.items()
+    ]
+    return draw_instances(frame, instances)
