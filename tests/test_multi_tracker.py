@@ -84,14 +84,10 @@ def test_search_region_geometry_round_trips():
     assert crop[0, cy, cx] == pytest.approx(1.0)
     assert crop[0, 1, 1] == 0.0
     block = torch.tensor([[(120 - left) / scale, (40 - top) / scale, (150 - left) / scale, (60 - top) / scale]])
-    mask = torch.zeros(1, 1, 64, 64)
-    mask[..., int(block[0, 1]) + 1 : int(block[0, 3]), int(block[0, 0]) + 1 : int(block[0, 2])] = 1.0
-    back = to_frame({"boxes": block, "scores": torch.ones(1), "masks": mask}, window, 64, (100, 200))
+    head_masks = torch.rand(1, 1, 28, 28)
+    back = to_frame({"boxes": block, "scores": torch.ones(1), "masks": head_masks}, window, 64, (100, 200))
     torch.testing.assert_close(back["boxes"], torch.tensor([[120.0, 40.0, 150.0, 60.0]]), atol=1e-3, rtol=0)
-    full = back["masks"][0, 0] > 0.5
-    assert full.shape == (100, 200)
-    ys, xs = torch.nonzero(full, as_tuple=True)
-    assert 118 <= int(xs.min()) <= 124 and 146 <= int(xs.max()) <= 151 and 38 <= int(ys.min()) <= 44 and 56 <= int(ys.max()) <= 61
+    assert back["masks"] is head_masks  # box-relative masks are pasted at the mapped boxes later
 
 
 def test_search_region_mode_switches_between_crops_and_full_frames(model):

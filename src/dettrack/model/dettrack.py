@@ -101,11 +101,14 @@ class DetTrack(MaskRCNN):
         templates: Tensor,
         targets: Optional[list[dict[str, Tensor]]] = None,
         resize: bool = True,
+        paste_masks: bool = True,
     ) -> Any:
         """Tracking mode on search images, one template each (or one image shared by all templates).
 
         resize=False runs on the images at their own size (e.g. search-region crops already
         cut to the wanted input size) instead of rescaling them to min_size / max_size.
+        paste_masks=False returns the masks as the head's [K, 1, 28, 28] probabilities in
+        their boxes (paste the ones you need with torchvision's paste_masks_in_image).
         """
         images = _as_list(images)
         if self.training and targets is None:
@@ -117,7 +120,7 @@ class DetTrack(MaskRCNN):
             normalized = [self.transform.normalize(img) for img in images]
             image_list = ImageList(self.transform.batch_images(normalized), [tuple(i.shape[-2:]) for i in normalized])
         features = self.backbone(image_list.tensors)
-        return self.track_features(image_list, features, templates, original_sizes, targets)
+        return self.track_features(image_list, features, templates, original_sizes, targets, paste_masks)
 
     def track_features(
         self,
@@ -126,6 +129,7 @@ class DetTrack(MaskRCNN):
         templates: Optional[Tensor],
         original_sizes: list[tuple[int, int]],
         targets: Optional[list[dict[str, Tensor]]] = None,
+        paste_masks: bool = True,
     ) -> Any:
         """The tracking head on an already computed pyramid: reweight, RPN, RoI heads, postprocess.
 
@@ -133,24 +137,25 @@ class DetTrack(MaskRCNN):
         templates=None switches the attention off (S = 1): class-agnostic detection through
         the tracking predictors, the no-attention baseline.
         """
-        if templates is None:
-            proposals, rpn_losses = self.rpn(image_list, features, targets)
-            detections, head_losses = self.roi_heads(features, proposals, image_list.image_sizes, targets, tracking=True)
-            if self.training:
-                return {**rpn_losses, **head_losses}
-            return self.transform.postprocess(detections, image_list.image_sizes, original_sizes)
-        n = templates.shape[0]
-        if len(image_list.image_sizes) == 1 and n > 1:
-            image_list = ImageList(image_list.tensors.expand(n, -1, -1, -1), image_list.image_sizes * n)
-            original_sizes = original_sizes * n
-        elif len(image_list.image_sizes) != n:
-            raise ValueError(f"{len(image_list.image_sizes)} search images for {n} templates")
-        features, _ = reweight(features, templates)
+        if templates is not None:
+            n = templates.shape[0]
+            if len(image_list.image_sizes) == 1 and n > 1:
+                image_list = ImageList(image_list.tensors.expand(n, -1, -1, -1), image_list.image_sizes * n)
+                original_sizes = original_sizes * n
+            elif len(image_list.image_sizes) != n:
+                raise ValueError(f"{len(image_list.image_sizes)} search images for {n} templates")
+            features, _ = reweight(features, templates)
         proposals, rpn_losses = self.rpn(image_list, features, targets)
         detections, head_losses = self.roi_heads(features, proposals, image_list.image_sizes, targets, tracking=True)
         if self.training:
             return {**rpn_losses, **head_losses}
-        return self.transform.postprocess(detections, image_list.image_sizes, original_sizes)
+        if paste_masks:
+            return self.transform.postprocess(detections, image_list.image_sizes, original_sizes)
+        raw = [d.pop("masks") for d in detections]
+        detections = self.transform.postprocess(detections, image_list.image_sizes, original_sizes)
+        for d, masks in zip(detections, raw):
+            d["masks"] = masks
+        return detections
 
 
 def _as_list(images: Images) -> list[Tensor]:

@@ -8,7 +8,6 @@ the frame read as zeros), and the candidates are mapped back to frame coordinate
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 from torchvision.ops import roi_align
 
@@ -28,7 +27,8 @@ def crop_images(image: Tensor, windows: list[tuple[float, float, float]], size: 
 
 
 def to_frame(candidates: dict[str, Tensor], window: tuple[float, float, float], size: int, frame_size: tuple[int, int]) -> dict[str, Tensor]:
-    """Map one crop's candidates (boxes xyxy, masks [K, 1, size, size]) back into the frame."""
+    """Map one crop's candidate boxes (xyxy) back into the frame; the head's box-relative
+    masks need no change (they are pasted into the frame at the mapped boxes)."""
     left, top, side = window
     scale = side / size
     offset = torch.tensor([left, top, left, top], device=candidates["boxes"].device)
@@ -36,17 +36,4 @@ def to_frame(candidates: dict[str, Tensor], window: tuple[float, float, float], 
     boxes = candidates["boxes"] * scale + offset
     boxes[:, 0::2] = boxes[:, 0::2].clamp(0, width)
     boxes[:, 1::2] = boxes[:, 1::2].clamp(0, height)
-    out = {**candidates, "boxes": boxes}
-    masks = candidates["masks"]
-    if masks.shape[0] == 0:
-        out["masks"] = masks.new_zeros((0, 1, height, width))
-        return out
-    # resample the crop masks to the window's size in frame pixels, then place the visible part
-    x0, y0, n = int(round(left)), int(round(top)), max(int(round(side)), 1)
-    resized = F.interpolate(masks, size=(n, n), mode="bilinear", align_corners=False)
-    full = masks.new_zeros((masks.shape[0], 1, height, width))
-    fx1, fy1, fx2, fy2 = max(x0, 0), max(y0, 0), min(x0 + n, width), min(y0 + n, height)
-    if fx2 > fx1 and fy2 > fy1:
-        full[:, :, fy1:fy2, fx1:fx2] = resized[:, :, fy1 - y0 : fy2 - y0, fx1 - x0 : fx2 - x0]
-    out["masks"] = full
-    return out
+    return {**candidates, "boxes": boxes}

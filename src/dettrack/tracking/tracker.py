@@ -7,6 +7,7 @@ from typing import Hashable, Iterable, Iterator, Mapping, Optional, Sequence
 import numpy as np
 import torch
 from torch import Tensor
+from torchvision.models.detection.roi_heads import paste_masks_in_image
 
 from ..boxes import xyxy_to_xywh
 from ..model.dettrack import DetTrack
@@ -103,7 +104,8 @@ class MultiTracker:
             raise ValueError(f"object id {obj_id!r} is already tracked; remove it first or pick another id")
         image = self._check_frame(frame, f"template frame of {label}")
         box = check_box(box_xywh, self.frame_size, name=f"box of {label}")
-        template = self.model.make_template([image], box[None].to(self.device))
+        with self._autocast():
+            template = self.model.make_template([image], box[None].to(self.device)).float()
         smoother = TemporalSmoother() if self.smoothing else None
         self.objects[obj_id] = _Object(template, tuple(xyxy_to_xywh(box).tolist()), smoother)
         return obj_id
@@ -120,6 +122,23 @@ class MultiTracker:
         image = self._check_frame(frame, f"frame {self.frame_index}")
         if not self.objects:
             return {}
+        with self._autocast():
+            candidates = self._candidates(image)
+        results = {}
+        for i in self.objects:
+            obj = self.objects[i]
+            results[i] = self._answer(obj, {k: v.float() if v.is_floating_point() else v for k, v in candidates[i].items()})
+            obj.frames_local = obj.frames_local + 1 if obj.local else 0
+            obj.local = bool(self.search_region) and results[i].present and obj.frames_local < self.refresh_every
+        return results
+
+    def _autocast(self) -> torch.autocast:
+        """fp16 autocast on CUDA; a no-op on the CPU."""
+        return torch.autocast(self.device.type, dtype=torch.float16, enabled=self.device.type == "cuda")
+
+    def _candidates(self, image: Tensor) -> dict[Hashable, dict[str, Tensor]]:
+        """Every object's ranked candidates in frame coordinates: one full-frame pass shared by the
+        objects that need it, one batch of search-region crops for the others."""
         local = [i for i, o in self.objects.items() if o.local]
         full = [i for i, o in self.objects.items() if not o.local]
         candidates: dict[Hashable, dict[str, Tensor]] = {}
@@ -127,22 +146,16 @@ class MultiTracker:
             templates = torch.cat([self.objects[i].template for i in full])
             image_list, _ = self.model.transform([image])
             features = self.model.backbone(image_list.tensors)
-            found = self.model.track_features(image_list, features, templates, [tuple(image.shape[-2:])])
+            found = self.model.track_features(image_list, features, templates, [tuple(image.shape[-2:])], paste_masks=False)
             candidates.update(zip(full, found))
         if local:
             windows = [crop_window(self.objects[i].last_box, self.context, self.frame_size) for i in local]
             crops = crop_images(image, windows, self.search_region)
             templates = torch.cat([self.objects[i].template for i in local])
-            found = self.model.track(list(crops), templates, resize=False)
+            found = self.model.track(list(crops), templates, resize=False, paste_masks=False)
             for i, window, c in zip(local, windows, found):
                 candidates[i] = to_frame(c, window, self.search_region, self.frame_size)
-        results = {}
-        for i in self.objects:
-            obj = self.objects[i]
-            results[i] = self._answer(obj, candidates[i])
-            obj.frames_local = obj.frames_local + 1 if obj.local else 0
-            obj.local = bool(self.search_region) and results[i].present and obj.frames_local < self.refresh_every
-        return results
+        return candidates
 
     def track(
         self, frames: Iterable[Frame], prompts: Mapping[int, Mapping[Hashable, Sequence[float]]]
@@ -176,16 +189,23 @@ class MultiTracker:
             if obj.smoother is not None:
                 obj.smoother.observe(None)
             return TrackResult(obj.last_box, 0.0, False, None)
-        masks = candidates["masks"][:, 0] > self.mask_threshold
         if obj.smoother is not None:
+            masks = self._paste(candidates["masks"], candidates["boxes"])
             scores = obj.smoother.rescore(scores, masks)
-        best = int(scores.argmax())
-        if obj.smoother is not None:
-            obj.smoother.observe(masks[best])
+            best = int(scores.argmax())
+            mask = masks[best]
+            obj.smoother.observe(mask)
+        else:
+            best = int(scores.argmax())
+            mask = self._paste(candidates["masks"][best : best + 1], candidates["boxes"][best : best + 1])[0]
         score = float(scores[best])
         box = tuple(xyxy_to_xywh(candidates["boxes"][best]).tolist())
         obj.last_box = box
-        return TrackResult(box, score, score >= self.presence_threshold, masks[best].cpu().numpy())
+        return TrackResult(box, score, score >= self.presence_threshold, mask.cpu().numpy())
+
+    def _paste(self, masks: Tensor, boxes: Tensor) -> Tensor:
+        """The head's box-relative [K, 1, M, M] mask probabilities as [K, H, W] bool frame masks."""
+        return paste_masks_in_image(masks, boxes, self.frame_size)[:, 0] > self.mask_threshold
 
 
 class Tracker:

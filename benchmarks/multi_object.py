@@ -1,0 +1,67 @@
+"""Cost of tracking N objects in one stream relative to one object (full-frame mode).
+
+The frame's pyramid is computed once; each object's template reweights it and the RPN
+and heads run batched over objects. Independent trackers would pay N times.
+Example:
+    python benchmarks/multi_object.py --threads 2 --frames 10
+"""
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+import dettrack
+from dettrack.tracking import MultiTracker
+
+
+def frames_480p(count: int, seed: int = 0) -> list[np.ndarray]:
+    """Textured 480x854 frames with 20 drifting blocks (stand-ins for objects)."""
+    rng = np.random.default_rng(seed)
+    background = rng.integers(0, 120, (480, 854, 3), dtype=np.uint8)
+    out = []
+    for t in range(count):
+        frame = background.copy()
+        for k in range(20):
+            x, y = 20 + (k % 5) * 160 + 2 * t, 30 + (k // 5) * 110
+            frame[y : y + 60, x : x + 80] = rng.integers(120, 255, 3, dtype=np.uint8)
+        out.append(frame)
+    return out
+
+
+def boxes_for(n: int) -> list[tuple[float, float, float, float]]:
+    return [(20 + (k % 5) * 160, 30 + (k // 5) * 110, 80, 60) for k in range(n)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default="pretrained", help="'pretrained', a checkpoint or a backbone name")
+    parser.add_argument("--frames", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--counts", type=int, nargs="+", default=[1, 2, 5, 10, 20])
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    from dettrack.cli import load_model
+
+    model = load_model(args.model, "cpu")
+    frames = frames_480p(args.frames + 1)
+    print(f"{args.model}, 480x854 frames, {args.threads} threads, mean of {args.frames} frames\n")
+    print("| objects | s / frame | relative to 1 | per object |")
+    print("|---|---|---|---|")
+    base = None
+    for n in args.counts:
+        session = MultiTracker(model)
+        for k, box in enumerate(boxes_for(n)):
+            session.add(frames[0], box, k)
+        session.update(frames[1])  # warm-up
+        start = time.perf_counter()
+        for frame in frames[1:]:
+            session.update(frame)
+        per_frame = (time.perf_counter() - start) / args.frames
+        base = base or per_frame
+        print(f"| {n} | {per_frame:.3f} | {per_frame / base:.2f}x | {per_frame / n:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
