@@ -1,4 +1,4 @@
-"""Command line: dettrack demo | track | detect | train | info."""
+"""Command line: dettrack demo | track | detect | train | eval | report | paper | info."""
 
 import argparse
 import platform
@@ -9,7 +9,7 @@ import torch
 import torchvision
 
 from . import __version__
-from .commands import demo, detect, track, train
+from .commands import demo, detect, evaluate, paper, report, track, train
 from .model import BACKBONES, DetTrack, build_model, load_checkpoint
 from .pretrained import has_pretrained, load_pretrained
 
@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
         p.set_defaults(func=module.run, needs_model=True)
     train.add_parser(sub).set_defaults(func=train.run, needs_model=False)
+    for module in (evaluate, report, paper):
+        module.add_parser(sub).set_defaults(func=module.run, needs_model=False)
     sub.add_parser("info", help="versions, devices and available backbones").set_defaults(func=cmd_info, needs_model=False)
     return parser
 

@@ -1,0 +1,120 @@
+"""Frames per second and accuracy on 480p video, dettrack beside OpenCV's trackers.
+
+Runs every tracker over the same held-out sequences (DAVIS-2016 480p and OTB from
+../shared/data by default), timing update() only (the first frame is the init), and
+prints FPS with the AO (mean IoU over the tracked frames where the object is present).
+dettrack runs in full-frame mode and in search-region mode; other backbones are timed
+with random weights (speed only). Example:
+    python benchmarks/speed.py --threads 2 --max-frames 40 --nanotrack ../shared/models/nanotrack_v2
+"""
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dettrack.data import open_dataset
+from dettrack.eval.metrics.overlap import iou_xywh
+from dettrack.tracking import MultiTracker
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+class DettrackPeer:
+    def __init__(self, model, **options) -> None:
+        self.session = MultiTracker(model, **options)
+
+    def init(self, frame, box) -> None:
+        self.session.objects.clear()
+        self.session.add(frame, box, 0)
+
+    def update(self, frame) -> tuple[float, ...]:
+        return self.session.update(frame)[0].box
+
+
+class OpenCVPeer:
+    def __init__(self, name: str, nanotrack: str = "") -> None:
+        self.name, self.nanotrack = name, nanotrack
+
+    def init(self, frame, box) -> None:
+        import cv2
+
+        if self.name == "nanotrack":
+            params = cv2.TrackerNano_Params()
+            params.backbone = str(Path(self.nanotrack) / "nanotrack_backbone_sim.onnx")
+            params.neckhead = str(Path(self.nanotrack) / "nanotrack_head_sim.onnx")
+            self.tracker = cv2.TrackerNano_create(params)
+        else:
+            self.tracker = {"csrt": cv2.TrackerCSRT_create, "kcf": cv2.TrackerKCF_create}[self.name]()
+        self.tracker.init(frame[..., ::-1].copy(), tuple(int(round(v)) for v in box))
+        self.last = tuple(box)
+
+    def update(self, frame) -> tuple[float, ...]:
+        ok, box = self.tracker.update(frame[..., ::-1].copy())
+        if ok:
+            self.last = tuple(float(v) for v in box)
+        return self.last
+
+
+def run(tracker, sequences, max_frames: int) -> tuple[float, float]:
+    """(FPS over update calls, AO over present frames) on every sequence."""
+    seconds, frames, ious = 0.0, 0, []
+    for seq in sequences:
+        start = int(np.flatnonzero(seq.present)[0])
+        end = min(len(seq), start + max_frames + 1)
+        tracker.init(seq.frame(start), seq.boxes[start])
+        for i in range(start + 1, end):
+            frame = seq.frame(i)
+            tick = time.perf_counter()
+            box = tracker.update(frame)
+            seconds += time.perf_counter() - tick
+            frames += 1
+            if seq.present[i]:
+                ious.append(float(iou_xywh(np.asarray([box]), seq.boxes[i : i + 1])[0]))
+    return frames / seconds, float(np.mean(ious)) if ious else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default="pretrained")
+    parser.add_argument("--davis", default=str(SHARED / "data" / "davis2016"))
+    parser.add_argument("--sequences", nargs="+", default=["bmx-trees", "camel", "dog", "libby"])
+    parser.add_argument("--otb", default=str(SHARED / "data" / "otb"))
+    parser.add_argument("--nanotrack", default=str(SHARED / "models" / "nanotrack_v2"))
+    parser.add_argument("--max-frames", type=int, default=40)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--search-regions", type=int, nargs="+", default=[256, 192])
+    parser.add_argument("--backbones", nargs="*", default=["resnet50_fpn", "resnet18_fpn", "mobilenet_v3_fpn"])
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    import cv2
+
+    cv2.setNumThreads(args.threads)
+    from dettrack.cli import load_model
+
+    davis = [s for s in open_dataset("davis2016", args.davis) if s.name in args.sequences]
+    otb = open_dataset("otb", args.otb) if Path(args.otb).is_dir() else []
+    sets = {"DAVIS 480p": davis, "OTB": otb}
+    model = load_model(args.model, "cpu")
+    trackers = {"dettrack full frame": lambda: DettrackPeer(model)}
+    for size in args.search_regions:
+        trackers[f"dettrack search region {size}"] = lambda size=size: DettrackPeer(model, search_region=size)
+    for name in ("csrt", "kcf", "nanotrack"):
+        trackers[name.upper() if name != "nanotrack" else "NanoTrack v2"] = lambda name=name: OpenCVPeer(name, args.nanotrack)
+    for backbone in args.backbones:
+        trackers[f"{backbone} (random weights, full frame)"] = lambda b=backbone: DettrackPeer(load_model(b, "cpu"))
+    print(f"{args.threads} threads, CPU, up to {args.max_frames} frames per sequence; AO = mean IoU on present frames\n")
+    print("| tracker | " + " | ".join(f"{k} FPS | {k} AO" for k in sets) + " |")
+    print("|---|" + "---|---|" * len(sets))
+    for name, make in trackers.items():
+        cells = []
+        for sequences in sets.values():
+            fps, ao = run(make(), sequences, args.max_frames) if sequences else (float("nan"), float("nan"))
+            cells.append(f"{fps:.1f} | {'-' if 'random' in name else f'{ao:.3f}'}")
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
