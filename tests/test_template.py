@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from dettrack.model.template import (
+    calibrate_template,
     TemplateBuilder,
     fpn_level,
     mean_inside,
@@ -193,3 +194,32 @@ def test_linreg_template_suppresses_the_background():
 def test_unknown_variant_is_rejected():
     with pytest.raises(ValueError, match="unknown template variant"):
         TemplateBuilder("cosine")
+
+
+def test_ridge_response_follows_sherman_morrison_and_calibration_makes_it_one():
+    g = torch.Generator().manual_seed(11)
+    pos = torch.randn(2, 8, generator=g, dtype=torch.float64)
+    neg = torch.randn(2, 50, 8, generator=g, dtype=torch.float64)  # overdetermined: Q + 1 > D
+    lam = 0.5
+    t = ridge_template(pos, neg, lam)
+    for b in range(2):
+        m = neg[b].T @ neg[b] + lam * torch.eye(8, dtype=torch.float64)
+        h = pos[b] @ torch.linalg.solve(m, pos[b])
+        assert float(pos[b] @ t[b]) == pytest.approx(float(h / (1 + h)), abs=1e-9)
+    calibrated = calibrate_template(t, pos)
+    torch.testing.assert_close((calibrated * pos).sum(-1), torch.ones(2, dtype=torch.float64))
+    # same direction: the relative responses of the negatives do not change
+    torch.testing.assert_close(calibrated / calibrated.norm(dim=-1, keepdim=True), t / t.norm(dim=-1, keepdim=True))
+
+
+def test_builder_calibrates_linreg_unless_asked_not_to():
+    boxes = torch.tensor([[40.0, 50.0, 150.0, 170.0]])
+    features = _pyramid_with_objects(boxes)
+    level = int(fpn_level(boxes)[0]) - 2
+    fmap = list(features.values())[level]
+    stride = 256 / fmap.shape[-1]
+    positive = sample_at(fmap, ((boxes[:, :2] + boxes[:, 2:]) / 2).reshape(1, 1, 2), (stride, stride))[0, 0]
+    raw = TemplateBuilder("linreg", 512, 0.1, calibrate=False)(features, boxes, [(256, 256)], (256, 256))[0]
+    calibrated = TemplateBuilder("linreg", 512, 0.1)(features, boxes, [(256, 256)], (256, 256))[0]
+    assert float(positive @ calibrated) == pytest.approx(1.0, abs=1e-4)
+    assert 0 < float(positive @ raw) < 1

@@ -35,6 +35,8 @@ class DetTrack(MaskRCNN):
         template_variant: 'linreg' (default), 'center', 'mean_pos' or 'mean_diff'.
         num_negatives: background features sampled for the ridge template.
         ridge_lambda: ridge strength relative to the mean squared norm of the features.
+        calibrate_template: scale T_d so the similarity at the template is exactly 1
+            (template.calibrate_template); False keeps the raw ridge solution.
         track_score_thresh, track_detections_per_img: candidates kept per frame in tracking.
         **kwargs: anything torchvision's MaskRCNN takes (min_size, rpn_*, box_*, ...).
 
@@ -54,13 +56,14 @@ class DetTrack(MaskRCNN):
         template_variant: str = "linreg",
         num_negatives: int = 2048,
         ridge_lambda: float = 0.1,
+        calibrate_template: bool = True,
         track_score_thresh: float = 0.0,
         track_detections_per_img: int = 10,
         **kwargs: Any,
     ) -> None:
         super().__init__(backbone, num_classes=num_classes, **kwargs)
         self.roi_heads = DetTrackRoIHeads(self.roi_heads, track_score_thresh, track_detections_per_img)
-        self.template_builder = TemplateBuilder(template_variant, num_negatives, ridge_lambda)
+        self.template_builder = TemplateBuilder(template_variant, num_negatives, ridge_lambda, calibrate=calibrate_template)
         self.config: dict[str, Any] = {}
 
     def forward(  # type: ignore[override]

@@ -196,6 +196,19 @@ def mean_inside(feature: Tensor, boxes: Tensor, stride: tuple[float, float]) -> 
     return torch.stack(out)
 
 
+def calibrate_template(template: Tensor, positive: Tensor) -> Tensor:
+    """Rescale T_d so that its similarity with the template feature is exactly 1.
+
+    The ridge fit gives the positive a response h / (1 + h) with h = T^T (N^T N + lam I)^-1 T
+    (Sherman-Morrison), well below 1 when many negatives resemble the object. Left as is,
+    the attention shrinks the object's features along with the background's; calibrated,
+    the object keeps its features (S = 1 at the template) and everything else is scaled by
+    its response relative to the object's.
+    """
+    response = (template * positive).sum(-1, keepdim=True)
+    return template / response.clamp(min=1e-6)
+
+
 def _unit_response(v: Tensor) -> Tensor:
     """Scale v so that <v, v> gives similarity 1 (keeps heuristic templates on the ridge one's scale)."""
     return v / v.pow(2).sum(-1, keepdim=True).clamp(min=torch.finfo(v.dtype).tiny)
@@ -208,7 +221,8 @@ class TemplateBuilder(torch.nn.Module):
     'center' (P_k at the box centre), 'mean_pos' (mean of P_k inside the box) or
     'mean_diff' (mean_pos minus the mean of the negatives). Heuristic variants are
     scaled to unit response on their own vector so similarities stay near 1 on
-    the object for every variant.
+    the object for every variant; calibrate=True does the same for 'linreg' (see
+    calibrate_template), calibrate=False keeps the raw ridge solution.
     """
 
     def __init__(
@@ -217,6 +231,7 @@ class TemplateBuilder(torch.nn.Module):
         num_negatives: int = 2048,
         ridge_lambda: float = 0.1,
         seed: int = 0,
+        calibrate: bool = True,
     ) -> None:
         super().__init__()
         if variant not in TEMPLATE_VARIANTS:
@@ -227,6 +242,7 @@ class TemplateBuilder(torch.nn.Module):
         self.num_negatives = num_negatives
         self.ridge_lambda = ridge_lambda
         self.seed = seed
+        self.calibrate = calibrate
 
     def forward(
         self,
@@ -255,7 +271,10 @@ class TemplateBuilder(torch.nn.Module):
             neg_mean = (negatives * real).sum(1) / real.sum(1).clamp(min=1)
             return _unit_response(pos - neg_mean)
         lam = relative_lambda(positive, negatives, self.ridge_lambda)
-        return ridge_template(positive, negatives, lam)
+        template = ridge_template(positive, negatives, lam)
+        if self.calibrate:
+            template = calibrate_template(template, positive)
+        return template
 
     @staticmethod
     def _mean_positive(maps: list[Tensor], boxes: Tensor, levels: Tensor, strides: list[tuple[float, float]]) -> Tensor:
@@ -264,4 +283,7 @@ class TemplateBuilder(torch.nn.Module):
         )
 
     def extra_repr(self) -> str:
-        return f"variant={self.variant!r}, num_negatives={self.num_negatives}, ridge_lambda={self.ridge_lambda}"
+        return (
+            f"variant={self.variant!r}, num_negatives={self.num_negatives}, "
+            f"ridge_lambda={self.ridge_lambda}, calibrate={self.calibrate}"
+        )
