@@ -86,7 +86,8 @@ def main() -> None:
     parser.add_argument("--max-frames", type=int, default=40)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--search-regions", type=int, nargs="+", default=[256, 192])
-    parser.add_argument("--backbones", nargs="*", default=["resnet50_fpn", "resnet18_fpn", "mobilenet_v3_fpn"])
+    parser.add_argument("--backbones", nargs="*", default=["resnet50_fpn", "resnet18_fpn", "mobilenet_v2_fpn", "mobilenet_v3_fpn"])
+    parser.add_argument("--backbone-frames", type=int, default=8, help="frames timed for the random-weight backbones")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     import cv2
@@ -103,8 +104,6 @@ def main() -> None:
         trackers[f"dettrack search region {size}"] = lambda size=size: DettrackPeer(model, search_region=size)
     for name in ("csrt", "kcf", "nanotrack"):
         trackers[name.upper() if name != "nanotrack" else "NanoTrack v2"] = lambda name=name: OpenCVPeer(name, args.nanotrack)
-    for backbone in args.backbones:
-        trackers[f"{backbone} (random weights, full frame)"] = lambda b=backbone: DettrackPeer(load_model(b, "cpu"))
     print(f"{args.threads} threads, CPU, up to {args.max_frames} frames per sequence; AO = mean IoU on present frames\n")
     print("| tracker | " + " | ".join(f"{k} FPS | {k} AO" for k in sets) + " |")
     print("|---|" + "---|---|" * len(sets))
@@ -114,6 +113,12 @@ def main() -> None:
             fps, ao = run(make(), sequences, args.max_frames) if sequences else (float("nan"), float("nan"))
             cells.append(f"{fps:.1f} | {'-' if 'random' in name else f'{ao:.3f}'}")
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+    print("\nrandom-weight backbones, full frame, 256-channel FPN, 360p input, 100 proposals, 480x854 DAVIS frames (speed only)\n")
+    print("| backbone | FPS |")
+    print("|---|---|")
+    for backbone in args.backbones:
+        fps, _ = run(DettrackPeer(load_model(backbone, "cpu")), davis[:1], args.backbone_frames)
+        print(f"| {backbone} | {fps:.2f} |", flush=True)
 
 
 if __name__ == "__main__":
