@@ -17,45 +17,10 @@ import torch
 
 from dettrack.data import open_dataset
 from dettrack.eval.metrics.overlap import iou_xywh
+from dettrack.eval.peers import make_tracker
 from dettrack.tracking import MultiTracker
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-
-
-class DettrackPeer:
-    def __init__(self, model, **options) -> None:
-        self.session = MultiTracker(model, **options)
-
-    def init(self, frame, box) -> None:
-        self.session.objects.clear()
-        self.session.add(frame, box, 0)
-
-    def update(self, frame) -> tuple[float, ...]:
-        return self.session.update(frame)[0].box
-
-
-class OpenCVPeer:
-    def __init__(self, name: str, nanotrack: str = "") -> None:
-        self.name, self.nanotrack = name, nanotrack
-
-    def init(self, frame, box) -> None:
-        import cv2
-
-        if self.name == "nanotrack":
-            params = cv2.TrackerNano_Params()
-            params.backbone = str(Path(self.nanotrack) / "nanotrack_backbone_sim.onnx")
-            params.neckhead = str(Path(self.nanotrack) / "nanotrack_head_sim.onnx")
-            self.tracker = cv2.TrackerNano_create(params)
-        else:
-            self.tracker = {"csrt": cv2.TrackerCSRT_create, "kcf": cv2.TrackerKCF_create}[self.name]()
-        self.tracker.init(frame[..., ::-1].copy(), tuple(int(round(v)) for v in box))
-        self.last = tuple(box)
-
-    def update(self, frame) -> tuple[float, ...]:
-        ok, box = self.tracker.update(frame[..., ::-1].copy())
-        if ok:
-            self.last = tuple(float(v) for v in box)
-        return self.last
 
 
 def run(tracker, sequences, max_frames: int) -> tuple[float, float]:
@@ -68,7 +33,7 @@ def run(tracker, sequences, max_frames: int) -> tuple[float, float]:
         for i in range(start + 1, end):
             frame = seq.frame(i)
             tick = time.perf_counter()
-            box = tracker.update(frame)
+            box = tracker.update(frame).box
             seconds += time.perf_counter() - tick
             frames += 1
             if seq.present[i]:
@@ -99,11 +64,11 @@ def main() -> None:
     otb = open_dataset("otb", args.otb) if Path(args.otb).is_dir() else []
     sets = {"DAVIS 480p": davis, "OTB": otb}
     model = load_model(args.model, "cpu")
-    trackers = {"dettrack full frame": lambda: DettrackPeer(model)}
+    trackers = {"dettrack full frame": lambda: make_tracker("dettrack", model)}
     for size in args.search_regions:
-        trackers[f"dettrack search region {size}"] = lambda size=size: DettrackPeer(model, search_region=size)
-    for name in ("csrt", "kcf", "nanotrack"):
-        trackers[name.upper() if name != "nanotrack" else "NanoTrack v2"] = lambda name=name: OpenCVPeer(name, args.nanotrack)
+        trackers[f"dettrack search region {size}"] = lambda size=size: make_tracker("dettrack", model, search_region=size)
+    for name, label in (("csrt", "CSRT"), ("kcf", "KCF"), ("nanotrack", "NanoTrack v2")):
+        trackers[label] = lambda name=name: make_tracker(name, nanotrack_folder=args.nanotrack)
     print(f"{args.threads} threads, CPU, up to {args.max_frames} frames per sequence; AO = mean IoU on present frames\n")
     print("| tracker | " + " | ".join(f"{k} FPS | {k} AO" for k in sets) + " |")
     print("|---|" + "---|---|" * len(sets))
@@ -117,7 +82,7 @@ def main() -> None:
     print("| backbone | FPS |")
     print("|---|---|")
     for backbone in args.backbones:
-        fps, _ = run(DettrackPeer(load_model(backbone, "cpu")), davis[:1], args.backbone_frames)
+        fps, _ = run(make_tracker("dettrack", load_model(backbone, "cpu")), davis[:1], args.backbone_frames)
         print(f"| {backbone} | {fps:.2f} |", flush=True)
 
 
