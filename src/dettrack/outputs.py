@@ -23,6 +23,8 @@ from .video.draw import colour_of, draw_results
 from .video.writer import VideoWriter
 
 OUTPUTS = ("boxes", "json", "masks", "overlay")
+# palette of the mask PNGs: index k gets the overlay's colour of the k-th object, 0 is black
+_PALETTE = [0, 0, 0] + [c for index in range(1, 256) for c in colour_of(index)]
 
 
 class TrackWriter:
@@ -112,9 +114,6 @@ class TrackWriter:
             if result.present and result.mask is not None:
                 label[result.mask] = self.palette[obj_id]
         image = Image.fromarray(label, mode="P")
-        palette = [0, 0, 0]
-        for index in range(1, 256):
-            palette.extend(colour_of(index))  # the overlay's colour for the same object
-        image.putpalette(palette)
+        image.putpalette(_PALETTE)
         with atomic_write(self.folder / "masks" / f"{frame_index:05d}.png", "wb") as f:
             image.save(f, format="PNG")

@@ -46,7 +46,7 @@ def detect(model: DetTrack, frame: np.ndarray, score: float, classes: set[int]) 
     out = model([frame_to_tensor(frame, next(model.parameters()).device)])[0]
     keep = out["scores"] >= score
     if classes:
-        keep &= torch.tensor([int(l) in classes for l in out["labels"]], dtype=torch.bool, device=keep.device)
+        keep &= torch.isin(out["labels"], torch.tensor(sorted(classes), device=keep.device))
     results = []
     for box, label, conf, prob in zip(out["boxes"][keep], out["labels"][keep], out["scores"][keep], out["masks"][keep]):
         x1, y1, x2, y2 = box.tolist()

@@ -148,11 +148,11 @@ def sample_negatives(
     maps = list(features.values())
     b, d = maps[0].shape[:2]
     out = maps[0].new_zeros(b, num_negatives, d)
+    level_centres = [_cell_centres(f.shape[-2], f.shape[-1], s, f.device) for f, s in zip(maps, strides)]
     for i in range(b):
         height, width = image_sizes[i]
         eligible = []
-        for fmap, stride in zip(maps, strides):
-            centres = _cell_centres(fmap.shape[-2], fmap.shape[-1], stride, fmap.device)
+        for centres in level_centres:
             keep = ~_inside(centres, boxes[i]) & (centres[:, 0] < width) & (centres[:, 1] < height)
             eligible.append(torch.nonzero(keep).squeeze(1))
         quotas = _fair_shares([len(idx) for idx in eligible], num_negatives)
