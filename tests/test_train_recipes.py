@@ -11,7 +11,7 @@ from dettrack.train.build import load_sequences, stream_factory, validator
 from dettrack.train.config import load_config
 from dettrack.train.loop import train
 
-from conftest import shared_path
+from conftest import SHARED, shared_path
 from test_readers_coco import coco_fixture
 from test_readers_imagenet_vid import make_vid
 from test_readers_youtube_vos import make_ytvos
@@ -59,15 +59,12 @@ def test_paper_recipe_runs_two_iterations_on_fixture_data(tmp_path):
 def test_demo_recipe_reads_the_shared_data_and_holds_out_the_validation_split():
     shared_path("data", "davis2016")
     config = load_config(CONFIGS / "demo.yaml")
-    import os
-
-    cwd = os.getcwd()
-    os.chdir(CONFIGS.parent)  # recipe paths are relative to the repository root
-    try:
-        train_seqs = load_sequences(config["data"]["sequences"], "data.sequences")
-        val_seqs = load_sequences(config["val"]["sequences"], "val.sequences")
-    finally:
-        os.chdir(cwd)
+    # recipe roots are relative to the repository root (../shared); point them at SHARED
+    for section, key in (("data", "sequences"), ("val", "sequences")):
+        for entry in config[section][key]:
+            entry["root"] = entry["root"].replace("../shared", str(SHARED))
+    train_seqs = load_sequences(config["data"]["sequences"], "data.sequences")
+    val_seqs = load_sequences(config["val"]["sequences"], "val.sequences")
     train_videos = {s.video for s in train_seqs}
     val_videos = {s.video for s in val_seqs}
     assert not train_videos & val_videos
