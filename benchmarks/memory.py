@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=10000)
     parser.add_argument("--every", type=int, default=1000)
     parser.add_argument("--size", type=int, nargs=2, default=[480, 854], metavar=("H", "W"))
-    parser.add_argument("--search-region", type=int, default=256, help="0 = full frame every frame")
+    parser.add_argument("--search-region", type=int, help="crop size, 0 = full frame every frame (default: the model's)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

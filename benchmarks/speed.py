@@ -64,7 +64,7 @@ def main() -> None:
     otb = open_dataset("otb", args.otb) if Path(args.otb).is_dir() else []
     sets = {"DAVIS 480p": davis, "OTB": otb}
     model = load_model(args.model, "cpu")
-    trackers = {"dettrack full frame": lambda: make_tracker("dettrack", model)}
+    trackers = {"dettrack full frame": lambda: make_tracker("dettrack", model, search_region=0)}
     for size in args.search_regions:
         trackers[f"dettrack search region {size}"] = lambda size=size: make_tracker("dettrack", model, search_region=size)
     for name, label in (("csrt", "CSRT"), ("kcf", "KCF"), ("nanotrack", "NanoTrack v2")):
@@ -82,7 +82,7 @@ def main() -> None:
     print("| backbone | FPS |")
     print("|---|---|")
     for backbone in args.backbones:
-        fps, _ = run(make_tracker("dettrack", load_model(backbone, "cpu")), davis[:1], args.backbone_frames)
+        fps, _ = run(make_tracker("dettrack", load_model(backbone, "cpu"), search_region=0), davis[:1], args.backbone_frames)
         print(f"| {backbone} | {fps:.2f} |", flush=True)
 
 

@@ -2,14 +2,17 @@
 
 Synthesises clips from COCO cut-outs in which the target shares the frame with objects of
 its own category and copies of its own instance, then tracks them with one model while
-swapping the template variant ('center', 'mean_pos', 'mean_diff', 'linreg'). The weights
+swapping the template variant ('center', 'mean_pos', 'mean_diff', 'linreg') and the
+levels its positive comes from ('box': the paper's one level, 'all': P2..P5). The weights
 stay those of the given model (trained with 'linreg'): this isolates the template at
 test time; the paper trains one model per variant (configs/ablation/ do that).
+Tracking is full-frame (no search region), where look-alikes anywhere in the frame compete.
 Example:
     python benchmarks/template_ablation.py --clips 12 --frames 20
 """
 
 import argparse
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -44,20 +47,20 @@ def main() -> None:
     clips = [synthesize_sequence(cutouts, lambda r: records[r.integers(len(records))].image(), rng, args.frames, config) for _ in range(args.clips)]
     model = load_model(args.model, "cpu")
     print(f"{args.clips} copy-paste clips x {args.frames} frames, 2-3 same-category and 1-2 same-instance distractors each\n")
-    print("| template | AO | SR0.5 |")
-    print("|---|---|---|")
-    for variant in TEMPLATE_VARIANTS:
-        model.template_builder.variant = variant
+    print("| template | levels | AO | SR0.5 |")
+    print("|---|---|---|---|")
+    for levels, variant in itertools.product(("all", "box"), TEMPLATE_VARIANTS):
+        model.template_builder.variant, model.template_builder.levels = variant, levels
         ious = []
         for clip in clips:
-            tracker = Tracker(model)
+            tracker = Tracker(model, search_region=0)
             tracker.init(clip.frames[0], clip.boxes[0])
             for t in range(1, len(clip)):
                 box = tracker.update(clip.frames[t]).box
                 if clip.present[t]:
                     ious.append(float(iou_xywh(np.asarray([box]), clip.boxes[t : t + 1])[0]))
         ious = np.asarray(ious)
-        print(f"| {variant} | {ious.mean():.3f} | {(ious > 0.5).mean():.3f} |", flush=True)
+        print(f"| {variant} | {levels} | {ious.mean():.3f} | {(ious > 0.5).mean():.3f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -69,3 +69,19 @@ def test_bad_checkpoints_are_named(tmp_path):
     torch.save({"weights": 1}, tmp_path / "foreign.pt")
     with pytest.raises(ValueError, match="not a dettrack checkpoint"):
         dettrack.load_checkpoint(tmp_path / "foreign.pt")
+
+
+def test_tracking_defaults_travel_with_the_checkpoint_and_explicit_settings_win(tmp_path):
+    from dettrack.tracking import MultiTracker
+
+    model = small_model().eval()
+    model.tracking_defaults = {"search_region": 128, "presence_threshold": 0.3}
+    path = tmp_path / "model.pt"
+    dettrack.save_checkpoint(model, path)
+    restored = dettrack.load_checkpoint(path)
+    assert restored.tracking_defaults == {"search_region": 128, "presence_threshold": 0.3}
+    session = MultiTracker(restored)
+    assert (session.search_region, session.presence_threshold, session.context) == (128, 0.3, 4.0)
+    session = MultiTracker(restored, search_region=0, presence_threshold=0.6)
+    assert (session.search_region, session.presence_threshold) == (0, 0.6)
+    assert MultiTracker(small_model()).search_region == 0  # a model without defaults: the built-in ones

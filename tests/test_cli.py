@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 import dettrack
@@ -157,3 +158,14 @@ def test_video_files_round_trip_and_zero_frame_videos_are_refused(tmp_path):
 def test_console_script_entry_point():
     out = subprocess.run([sys.executable, "-m", "dettrack.cli", "info"], capture_output=True, text=True, check=True)
     assert "backbones: resnet50_fpn" in out.stdout
+
+
+def test_export_stores_fp16_weights_and_tracking_defaults(model_file, tmp_path):
+    out = tmp_path / "shipped.pt"
+    assert main(["export", str(model_file), str(out), "--half", "--tracking", "search_region=128", "--quiet"]) == 0
+    raw = torch.load(out, weights_only=True)
+    assert raw["tracking"] == {"search_region": 128}
+    assert raw["state_dict"]["rpn.head.conv.0.0.weight"].dtype == torch.float16
+    assert dettrack.load_checkpoint(out).tracking_defaults == {"search_region": 128}
+    assert main(["export", str(model_file), str(tmp_path / "bad.pt"), "--tracking", "speed=11"]) == 2
+    assert not (tmp_path / "bad.pt").exists()

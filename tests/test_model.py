@@ -166,3 +166,16 @@ def test_bad_model_arguments():
         model.track([image], torch.zeros(1, 64))
     with pytest.raises(ValueError, match="2 template images for 1 boxes"):
         model.make_template([image, image], box)
+
+
+def test_max_candidates_keeps_the_top_candidates_and_their_masks():
+    torch.manual_seed(3)
+    model = small_model(track_detections_per_img=10).eval()
+    image = torch.rand(3, 150, 200)
+    with torch.inference_mode():
+        template = model.make_template(image, torch.tensor([40.0, 30.0, 120.0, 110.0]))
+        every = model.track([image], template)[0]
+        top = model.track([image], template, max_candidates=1)[0]
+    assert len(every["scores"]) > 1 and len(top["scores"]) == 1
+    for key in ("boxes", "scores", "masks"):
+        torch.testing.assert_close(top[key][0], every[key][0])

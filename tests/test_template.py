@@ -223,3 +223,44 @@ def test_builder_calibrates_linreg_unless_asked_not_to():
     calibrated = TemplateBuilder("linreg", 512, 0.1)(features, boxes, [(256, 256)], (256, 256))[0]
     assert float(positive @ calibrated) == pytest.approx(1.0, abs=1e-4)
     assert 0 < float(positive @ raw) < 1
+
+
+def test_ridge_with_several_positives_matches_numpy_in_both_forms():
+    g = torch.Generator().manual_seed(12)
+    pos = torch.randn(2, 4, 10, generator=g, dtype=torch.float64)
+    neg = torch.randn(2, 25, 10, generator=g, dtype=torch.float64)
+    for form in ("primal", "dual"):
+        got = ridge_template(pos, neg, 0.3, form=form)
+        for b in range(2):
+            a = np.concatenate([pos[b].numpy(), neg[b].numpy()])
+            y = np.r_[np.ones(4), np.zeros(25)]
+            want = np.linalg.solve(a.T @ a + 0.3 * np.eye(10), a.T @ y)
+            np.testing.assert_allclose(got[b].numpy(), want, atol=1e-6, rtol=0)
+    calibrated = calibrate_template(ridge_template(pos, neg, 0.3), pos)
+    torch.testing.assert_close(torch.einsum("bpd,bd->bp", pos, calibrated).mean(1), torch.ones(2, dtype=torch.float64))
+
+
+def test_all_levels_template_answers_on_every_level_where_the_box_level_one_does_not():
+    # Levels whose object features point in unrelated directions: the paper's one-level
+    # template only lights its own level; 'all' lights the object on every level.
+    g = torch.Generator().manual_seed(13)
+    box = torch.tensor([[96.0, 96.0, 160.0, 160.0]])
+    features = OrderedDict()
+    for k, size in enumerate((64, 32, 16, 8, 4)):
+        fmap = 0.1 * torch.randn(1, 32, size, size, generator=g)
+        s = 256 // size
+        x1, x2 = int(96 / s), int(np.ceil(160 / s))
+        fmap[0, :, x1:x2, x1:x2] += torch.randn(32, generator=g)[:, None, None]
+        features[str(k) if k < 4 else "pool"] = fmap
+    centre = torch.tensor([[[128.0, 128.0]]])
+
+    def object_response(levels):
+        t = TemplateBuilder("linreg", 512, 0.01, levels=levels)(features, box, [(256, 256)], (256, 256))[0]
+        return [float(sample_at(f, centre, (256 / f.shape[-1],) * 2)[0, 0] @ t) for f in list(features.values())[:4]]
+
+    own = int(fpn_level(box)[0]) - 2
+    paper = object_response("box")
+    assert paper[own] > 0.9 and min(abs(r) for k, r in enumerate(paper) if k != own) < 0.3
+    assert min(object_response("all")) > 0.7
+    with pytest.raises(ValueError, match="levels"):
+        TemplateBuilder(levels="some")

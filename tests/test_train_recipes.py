@@ -45,6 +45,7 @@ def test_paper_recipe_runs_two_iterations_on_fixture_data(tmp_path):
         "train.detection_ratio=0.5",
         "train.checkpoint_every=1",
         "train.num_workers=0",
+        "tracking.search_region=160",
     ]
     config = load_config(CONFIGS / "paper.yaml", overrides)
     with pytest.warns(UserWarning):  # the COCO fixture holds a degenerate box, counted and dropped
@@ -54,6 +55,9 @@ def test_paper_recipe_runs_two_iterations_on_fixture_data(tmp_path):
     final = train(config, tmp_path / "run", factory, validator(config), quiet=True)
     model = dettrack.load_checkpoint(final)
     assert model.config["name"] == "resnet50_fpn" and model.template_builder.variant == "linreg"
+    # the recipe's tracking section travels with the model
+    assert model.tracking_defaults["search_region"] == 160
+    assert dettrack.MultiTracker(model).search_region == 160
 
 
 def test_demo_recipe_reads_the_shared_data_and_holds_out_the_validation_split():

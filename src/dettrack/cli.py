@@ -9,7 +9,7 @@ import torch
 import torchvision
 
 from . import __version__
-from .commands import demo, detect, evaluate, paper, report, track, train
+from .commands import demo, detect, evaluate, export, paper, report, track, train
 from .model import BACKBONES, DetTrack, build_model, load_checkpoint
 from .pretrained import has_pretrained, load_pretrained
 
@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
         p.set_defaults(func=module.run, needs_model=True)
     train.add_parser(sub).set_defaults(func=train.run, needs_model=False)
-    for module in (evaluate, report, paper):
+    for module in (evaluate, report, paper, export):
         module.add_parser(sub).set_defaults(func=module.run, needs_model=False)
     sub.add_parser("info", help="versions, devices and available backbones").set_defaults(func=cmd_info, needs_model=False)
     return parser

@@ -56,8 +56,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--out", default="dettrack_eval", help="results folder (one sub-folder per tracker)")
     p.add_argument("--shard", help="run shard i of n (i/n, 0-based); default: torchrun's RANK/WORLD_SIZE")
     p.add_argument("--sequences", help="only these sequences or videos (comma-separated)")
-    p.add_argument("--presence-threshold", type=float, default=0.5, help="score below which the object is absent")
-    p.add_argument("--search-region", type=int, default=0, help="dettrack: search-region crop size (0 = full frames)")
+    p.add_argument("--presence-threshold", type=float, help="score below which the object is absent (default: the model's, 0.5 for peers)")
+    p.add_argument("--search-region", type=int, help="dettrack: search-region crop size, 0 = full frames (default: the model's)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu or cuda")
     p.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     return p

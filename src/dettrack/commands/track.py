@@ -35,7 +35,9 @@ def run(args: argparse.Namespace, model) -> int:
         raise ValueError(f"{args.video}: an object starts at frame {max(prompts)} but the video has {source.count} frames")
     outputs = tuple(o for o in OUTPUTS if not getattr(args, f"no_{o}"))
     writer = TrackWriter(Path(args.out), source.fps, outputs)
-    session = MultiTracker(model, smoothing=args.smoothing, presence_threshold=args.presence_threshold)
+    session = MultiTracker(
+        model, smoothing=args.smoothing, presence_threshold=args.presence_threshold, search_region=args.search_region
+    )
     total = None if source.count is None else min(source.count, args.end or source.count) - args.start
     bar = tqdm(total=total, desc="tracking", unit="frame", disable=args.quiet)
     started = time.perf_counter()
@@ -77,7 +79,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--start", type=int, default=0, help="first frame to read")
     p.add_argument("--end", type=int, help="frame to stop before")
     p.add_argument("--smoothing", action="store_true", help="the paper's temporal smoothness")
-    p.add_argument("--presence-threshold", type=float, default=0.5, help="score below which an object is absent")
+    p.add_argument("--presence-threshold", type=float, help="score below which an object is absent (default: the model's)")
+    p.add_argument("--search-region", type=int, help="search-region crop size in pixels, 0 = full frames (default: the model's)")
     for name in OUTPUTS:
         p.add_argument(f"--no-{name}", action="store_true", help=f"do not write the {name} output")
     return p

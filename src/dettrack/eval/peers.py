@@ -40,14 +40,15 @@ class PeerTracker(Protocol):
 
 
 class DetTrackPeer:
-    """dettrack through a one-object MultiTracker (search_region > 0 turns on its search-region mode)."""
+    """dettrack through a one-object MultiTracker (search_region > 0 turns on its search-region
+    mode, 0 processes full frames; None for either setting takes the model's tracking_defaults)."""
 
     def __init__(
         self,
         model: DetTrack,
         smoothing: bool = False,
-        presence_threshold: float = 0.5,
-        search_region: int = 0,
+        presence_threshold: Optional[float] = None,
+        search_region: Optional[int] = None,
         name: str = "dettrack",
     ) -> None:
         self.model, self.smoothing, self.presence_threshold = model, smoothing, presence_threshold
@@ -131,14 +132,15 @@ def make_tracker(
     name: str,
     model: Union[DetTrack, str, None] = None,
     device: str = "cpu",
-    presence_threshold: float = 0.5,
-    search_region: int = 0,
+    presence_threshold: Optional[float] = None,
+    search_region: Optional[int] = None,
     nanotrack_folder: Union[str, Path, None] = None,
 ) -> PeerTracker:
     """A tracker by name (see TRACKERS).
 
     model: for dettrack, a DetTrack or a spec for dettrack.cli.load_model ('pretrained', a
     checkpoint path or a backbone name); nanotrack_folder: the folder of NanoTrack's ONNX files.
+    presence_threshold / search_region: None takes dettrack's model defaults (0.5 for the peers).
     """
     if name in ("dettrack", "dettrack-temporal"):
         model = resolve_model(model, device)
@@ -148,7 +150,7 @@ def make_tracker(
     if name == "nanotrack":
         if nanotrack_folder is None:
             raise ValueError("nanotrack needs the folder of its ONNX models (--nanotrack DIR)")
-        return nanotrack(nanotrack_folder, presence_threshold)
+        return nanotrack(nanotrack_folder, 0.5 if presence_threshold is None else presence_threshold)
     raise ValueError(f"unknown tracker {name!r}; choose from {', '.join(TRACKERS)}")
 
 

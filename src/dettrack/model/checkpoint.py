@@ -21,12 +21,17 @@ def save_checkpoint(
 ) -> None:
     """Write model weights + config (+ any `extra` plain data) to `path` atomically.
 
+    The model's `tracking_defaults` (the settings its trainer recommends for MultiTracker)
+    are stored too, so a loaded model tracks as it was meant to.
+
     half=True stores floating-point tensors as fp16 (half the size; restored to fp32 on load).
     """
     if not model.config:
         raise ValueError("model has no config; build it with dettrack.build_model so it can be rebuilt")
     state = {k: (v.half() if half and v.is_floating_point() else v).cpu() for k, v in model.state_dict().items()}
     payload = {"format_version": FORMAT_VERSION, "config": dict(model.config), "state_dict": state, "extra": extra or {}}
+    if model.tracking_defaults:
+        payload["tracking"] = dict(model.tracking_defaults)
     with atomic_write(path, "wb") as f:
         torch.save(payload, f)
 
@@ -58,4 +63,5 @@ def load_checkpoint(path: Union[str, os.PathLike], map_location: Union[str, torc
     own = model.state_dict()
     state = {k: v.to(own[k].dtype) if k in own else v for k, v in payload["state_dict"].items()}
     load_into(model, state, ignore_prefixes=(), what=f"the architecture in its own config ({path})")
+    model.tracking_defaults = dict(payload.get("tracking", {}))
     return model.to(map_location).eval()

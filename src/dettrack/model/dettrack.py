@@ -37,6 +37,8 @@ class DetTrack(MaskRCNN):
         ridge_lambda: ridge strength relative to the mean squared norm of the features.
         calibrate_template: scale T_d so the similarity at the template is exactly 1
             (template.calibrate_template); False keeps the raw ridge solution.
+        template_levels: 'box' (the paper: the positive on the box's FPN level) or 'all'
+            (one positive per level P2..P5; see template.TemplateBuilder).
         track_score_thresh, track_detections_per_img: candidates kept per frame in tracking.
         **kwargs: anything torchvision's MaskRCNN takes (min_size, rpn_*, box_*, ...).
 
@@ -57,14 +59,18 @@ class DetTrack(MaskRCNN):
         num_negatives: int = 2048,
         ridge_lambda: float = 0.1,
         calibrate_template: bool = True,
+        template_levels: str = "box",
         track_score_thresh: float = 0.0,
         track_detections_per_img: int = 10,
         **kwargs: Any,
     ) -> None:
         super().__init__(backbone, num_classes=num_classes, **kwargs)
         self.roi_heads = DetTrackRoIHeads(self.roi_heads, track_score_thresh, track_detections_per_img)
-        self.template_builder = TemplateBuilder(template_variant, num_negatives, ridge_lambda, calibrate=calibrate_template)
+        self.template_builder = TemplateBuilder(template_variant, num_negatives, ridge_lambda, calibrate=calibrate_template, levels=template_levels)
         self.config: dict[str, Any] = {}
+        # MultiTracker settings this model is meant to run with (e.g. its search-region size);
+        # saved in checkpoints; explicit MultiTracker arguments override them
+        self.tracking_defaults: dict[str, Any] = {}
 
     def forward(  # type: ignore[override]
         self,
@@ -105,6 +111,7 @@ class DetTrack(MaskRCNN):
         targets: Optional[list[dict[str, Tensor]]] = None,
         resize: bool = True,
         paste_masks: bool = True,
+        max_candidates: Optional[int] = None,
     ) -> Any:
         """Tracking mode on search images, one template each (or one image shared by all templates).
 
@@ -123,7 +130,7 @@ class DetTrack(MaskRCNN):
             normalized = [self.transform.normalize(img) for img in images]
             image_list = ImageList(self.transform.batch_images(normalized), [tuple(i.shape[-2:]) for i in normalized])
         features = self.backbone(image_list.tensors)
-        return self.track_features(image_list, features, templates, original_sizes, targets, paste_masks)
+        return self.track_features(image_list, features, templates, original_sizes, targets, paste_masks, max_candidates)
 
     def track_features(
         self,
@@ -133,12 +140,14 @@ class DetTrack(MaskRCNN):
         original_sizes: list[tuple[int, int]],
         targets: Optional[list[dict[str, Tensor]]] = None,
         paste_masks: bool = True,
+        max_candidates: Optional[int] = None,
     ) -> Any:
         """The tracking head on an already computed pyramid: reweight, RPN, RoI heads, postprocess.
 
         A pyramid of one image is shared by all templates (many objects, one backbone pass).
         templates=None switches the attention off (S = 1): class-agnostic detection through
-        the tracking predictors, the no-attention baseline.
+        the tracking predictors, the no-attention baseline. max_candidates caps the
+        candidates (and so the mask head's work) per image below track_detections_per_img.
         """
         if templates is not None:
             n = templates.shape[0]
@@ -149,7 +158,9 @@ class DetTrack(MaskRCNN):
                 raise ValueError(f"{len(image_list.image_sizes)} search images for {n} templates")
             features, _ = reweight(features, templates)
         proposals, rpn_losses = self.rpn(image_list, features, targets)
-        detections, head_losses = self.roi_heads(features, proposals, image_list.image_sizes, targets, tracking=True)
+        detections, head_losses = self.roi_heads(
+            features, proposals, image_list.image_sizes, targets, tracking=True, max_detections=max_candidates
+        )
         if self.training:
             return {**rpn_losses, **head_losses}
         if paste_masks:

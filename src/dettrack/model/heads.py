@@ -62,10 +62,12 @@ class DetTrackRoIHeads(RoIHeads):
         image_shapes: list[tuple[int, int]],
         targets: Optional[list[dict[str, Tensor]]] = None,
         tracking: bool = False,
+        max_detections: Optional[int] = None,
     ) -> tuple[list[dict[str, Tensor]], dict[str, Tensor]]:
         """Detection (tracking=False) or tracking (tracking=True) on already computed proposals.
 
-        In tracking mode every target box is the one object of interest (labels are ignored).
+        In tracking mode every target box is the one object of interest (labels are ignored);
+        max_detections lowers track_detections_per_img for this call (fewer masks to compute).
         """
         box_predictor = self.track_box_predictor if tracking else self.box_predictor
         mask_predictor = self.track_mask_predictor if tracking else self.mask_predictor
@@ -86,7 +88,8 @@ class DetTrackRoIHeads(RoIHeads):
             return [], losses
 
         if tracking:
-            boxes, scores = self._postprocess_tracking(class_logits, box_regression, proposals, image_shapes)
+            limit = self.track_detections_per_img if max_detections is None else min(max_detections, self.track_detections_per_img)
+            boxes, scores = self._postprocess_tracking(class_logits, box_regression, proposals, image_shapes, limit)
             labels = [torch.ones(len(s), dtype=torch.int64, device=s.device) for s in scores]
         else:
             boxes, scores, labels = self.postprocess_detections(class_logits, box_regression, proposals, image_shapes)
@@ -140,6 +143,7 @@ class DetTrackRoIHeads(RoIHeads):
         box_regression: Tensor,
         proposals: list[Tensor],
         image_shapes: list[tuple[int, int]],
+        limit: int,
     ) -> tuple[list[Tensor], list[Tensor]]:
         """Class-agnostic candidates: object probability, decoded box, NMS, the best few per image."""
         per_image = [len(p) for p in proposals]
@@ -152,7 +156,7 @@ class DetTrackRoIHeads(RoIHeads):
             b, s = b[keep], s[keep]
             keep = box_ops.remove_small_boxes(b, min_size=1e-2)
             b, s = b[keep], s[keep]
-            keep = box_ops.nms(b, s, self.nms_thresh)[: self.track_detections_per_img]
+            keep = box_ops.nms(b, s, self.nms_thresh)[:limit]
             out_boxes.append(b[keep])
             out_scores.append(s[keep])
         return out_boxes, out_scores

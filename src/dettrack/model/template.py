@@ -40,42 +40,47 @@ def ridge_template(
 ) -> Tensor:
     """Closed-form ridge regression T_d = argmin ||A t - y||^2 + lam ||t||^2.
 
-    A = [positive; negatives] ((Q+1) x D per batch element), y = [1, 0, ..., 0].
+    A = [positives; negatives] ((P+Q) x D per batch element), y = 1 on the P positive
+    rows and 0 on the Q negatives (the paper has P = 1: the box centre on its level).
     Solved with torch.linalg.solve, in the primal form (A^T A + lam I) t = A^T y
-    (a D x D system) or the dual form t = A^T (A A^T + lam I)^-1 y (a (Q+1) x (Q+1)
+    (a D x D system) or the dual form t = A^T (A A^T + lam I)^-1 y (a (P+Q) x (P+Q)
     system), whichever is smaller; no inverse is ever formed. All-zero rows of
     `negatives` (padding) do not change the solution in either form.
 
     Args:
-        positive: [B, D] template features.
+        positive: [B, D] template features, or [B, P, D] for several positives.
         negatives: [B, Q, D] background features.
         lam: ridge strength, a float or a [B] tensor (one per batch element).
         form: "auto" picks the smaller system.
     Returns:
         [B, D] discriminative templates.
     """
-    if positive.ndim != 2 or negatives.ndim != 3 or negatives.shape[0] != positive.shape[0]:
+    if positive.ndim == 2:
+        positive = positive.unsqueeze(1)
+    if positive.ndim != 3 or negatives.ndim != 3 or negatives.shape[0] != positive.shape[0]:
         raise ValueError(
-            f"expected positive [B, D] and negatives [B, Q, D], got {tuple(positive.shape)} and {tuple(negatives.shape)}"
+            f"expected positive [B, D] or [B, P, D] and negatives [B, Q, D], "
+            f"got {tuple(positive.shape)} and {tuple(negatives.shape)}"
         )
     if negatives.shape[-1] != positive.shape[-1]:
         raise ValueError(f"feature sizes differ: positive D={positive.shape[-1]}, negatives D={negatives.shape[-1]}")
     out_dtype = positive.dtype
     if out_dtype in (torch.float16, torch.bfloat16):  # linalg.solve needs single precision or better
         positive, negatives = positive.float(), negatives.float()
-    a = torch.cat([positive.unsqueeze(1), negatives], dim=1)  # [B, Q+1, D]
+    a = torch.cat([positive, negatives], dim=1)  # [B, P+Q, D]
     b, n, d = a.shape
+    p = positive.shape[1]
     lam_t = torch.as_tensor(lam, dtype=a.dtype, device=a.device).reshape(-1, 1, 1).expand(b, 1, 1)
     if form == "auto":
         form = "dual" if n < d else "primal"
     if form == "primal":
         gram = a.transpose(1, 2) @ a + lam_t * torch.eye(d, dtype=a.dtype, device=a.device)
-        rhs = a[:, 0, :].unsqueeze(-1)  # A^T y picks the positive row
+        rhs = a[:, :p, :].sum(1).unsqueeze(-1)  # A^T y sums the positive rows
         return torch.linalg.solve(gram, rhs).squeeze(-1).to(out_dtype)
     if form == "dual":
         gram = a @ a.transpose(1, 2) + lam_t * torch.eye(n, dtype=a.dtype, device=a.device)
         y = torch.zeros(b, n, 1, dtype=a.dtype, device=a.device)
-        y[:, 0] = 1
+        y[:, :p] = 1
         alpha = torch.linalg.solve(gram, y)
         return (a.transpose(1, 2) @ alpha).squeeze(-1).to(out_dtype)
     raise ValueError(f"form must be 'auto', 'primal' or 'dual', got {form!r}")
@@ -87,7 +92,8 @@ def relative_lambda(positive: Tensor, negatives: Tensor, scale: float) -> Tensor
     The ridge strength only means something relative to the features' energy;
     zero (padding) rows are left out of the mean.
     """
-    energy = torch.cat([positive.unsqueeze(1), negatives], dim=1).pow(2).sum(-1)  # [B, Q+1]
+    positive = positive.unsqueeze(1) if positive.ndim == 2 else positive
+    energy = torch.cat([positive, negatives], dim=1).pow(2).sum(-1)  # [B, P+Q]
     real = energy > 0
     mean_energy = (energy * real).sum(1) / real.sum(1).clamp(min=1)
     return scale * mean_energy.clamp(min=torch.finfo(energy.dtype).tiny)
@@ -204,8 +210,10 @@ def calibrate_template(template: Tensor, positive: Tensor) -> Tensor:
     the attention shrinks the object's features along with the background's; calibrated,
     the object keeps its features (S = 1 at the template) and everything else is scaled by
     its response relative to the object's.
+    With several positives [B, P, D], their mean response is brought to 1.
     """
-    response = (template * positive).sum(-1, keepdim=True)
+    positive = positive.unsqueeze(1) if positive.ndim == 2 else positive
+    response = (template.unsqueeze(1) * positive).sum(-1).mean(1, keepdim=True)
     return template / response.clamp(min=1e-6)
 
 
@@ -223,6 +231,13 @@ class TemplateBuilder(torch.nn.Module):
     scaled to unit response on their own vector so similarities stay near 1 on
     the object for every variant; calibrate=True does the same for 'linreg' (see
     calibrate_template), calibrate=False keeps the raw ridge solution.
+
+    levels: 'box' takes the positive from the box's own level P_k only (the paper);
+    'all' takes one at the box centre on every level P2..P5 (for 'linreg', each
+    gets target 1; the other variants average them), so that the similarity is
+    near 1 on the object at every scale, not only at the level the FPN maps the box
+    to. A detector whose levels are not yet consistent (short training from an
+    ImageNet backbone) otherwise zeroes the levels whose anchors fit the object.
     """
 
     def __init__(
@@ -232,10 +247,14 @@ class TemplateBuilder(torch.nn.Module):
         ridge_lambda: float = 0.1,
         seed: int = 0,
         calibrate: bool = True,
+        levels: str = "box",
     ) -> None:
         super().__init__()
         if variant not in TEMPLATE_VARIANTS:
             raise ValueError(f"unknown template variant {variant!r}; choose one of {', '.join(TEMPLATE_VARIANTS)}")
+        if levels not in ("box", "all"):
+            raise ValueError(f"template levels must be 'box' or 'all', got {levels!r}")
+        self.levels = levels
         if num_negatives < 1:
             raise ValueError(f"num_negatives must be positive, got {num_negatives}")
         self.variant = variant
@@ -255,13 +274,19 @@ class TemplateBuilder(torch.nn.Module):
         boxes = box_ops.clip_boxes_to_image(boxes, padded_size)
         maps = list(features.values())[: K_MAX - K_MIN + 1]
         strides = _level_strides(features, padded_size)
-        levels = fpn_level(boxes) - K_MIN
         centres = ((boxes[:, :2] + boxes[:, 2:]) / 2).unsqueeze(1)  # [B, 1, 2]
+        if self.levels == "all":
+            levels = torch.arange(len(maps)).expand(len(boxes), -1)  # [B, L]
+        else:
+            levels = (fpn_level(boxes) - K_MIN).unsqueeze(1)  # [B, 1]
         positive = torch.stack(
-            [sample_at(maps[k][i : i + 1], centres[i : i + 1], strides[k])[0, 0] for i, k in enumerate(levels.tolist())]
-        )
+            [
+                torch.stack([sample_at(maps[k][i : i + 1], centres[i : i + 1], strides[k])[0, 0] for k in row])
+                for i, row in enumerate(levels.tolist())
+            ]
+        )  # [B, P, D]
         if self.variant == "center":
-            return _unit_response(positive)
+            return _unit_response(positive.mean(1))
         if self.variant == "mean_pos":
             return _unit_response(self._mean_positive(maps, boxes, levels, strides))
         negatives = sample_negatives(features, boxes, image_sizes, padded_size, self.num_negatives, self.seed)
@@ -278,12 +303,16 @@ class TemplateBuilder(torch.nn.Module):
 
     @staticmethod
     def _mean_positive(maps: list[Tensor], boxes: Tensor, levels: Tensor, strides: list[tuple[float, float]]) -> Tensor:
+        """Mean feature inside each box on its levels ([B, L] level indices), averaged over the levels."""
         return torch.stack(
-            [mean_inside(maps[k][i : i + 1], boxes[i : i + 1], strides[k])[0] for i, k in enumerate(levels.tolist())]
+            [
+                torch.stack([mean_inside(maps[k][i : i + 1], boxes[i : i + 1], strides[k])[0] for k in row]).mean(0)
+                for i, row in enumerate(levels.tolist())
+            ]
         )
 
     def extra_repr(self) -> str:
         return (
-            f"variant={self.variant!r}, num_negatives={self.num_negatives}, "
+            f"variant={self.variant!r}, levels={self.levels!r}, num_negatives={self.num_negatives}, "
             f"ridge_lambda={self.ridge_lambda}, calibrate={self.calibrate}"
         )

@@ -2,7 +2,7 @@
 and the single-object Tracker on top of it."""
 
 from dataclasses import dataclass, field
-from typing import Hashable, Iterable, Iterator, Mapping, Optional, Sequence
+from typing import Any, Hashable, Iterable, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 import torch
@@ -49,6 +49,12 @@ class MultiTracker:
     is used again after an answer below presence_threshold and every `refresh_every`
     frames, so the object is re-detected after it leaves and comes back.
 
+    Settings left as None take the model's own `tracking_defaults` (stored in its
+    checkpoint by whoever trained it), then the built-in DEFAULTS.
+
+    Without smoothing only the top candidate is computed (one mask per object); the
+    smoothness rescoring needs every candidate's mask.
+
     Example:
         session = MultiTracker(model)
         session.add(first_frame, (x, y, w, h), obj_id="car")
@@ -56,16 +62,23 @@ class MultiTracker:
             results = session.update(frame)   # {"car": TrackResult}
     """
 
+    DEFAULTS = {"presence_threshold": 0.5, "search_region": 0, "context": 4.0, "refresh_every": 15}
+
     def __init__(
         self,
         model: DetTrack,
         smoothing: bool = False,
-        presence_threshold: float = 0.5,
+        presence_threshold: Optional[float] = None,
         mask_threshold: float = 0.5,
-        search_region: int = 0,
-        context: float = 4.0,
-        refresh_every: int = 15,
+        search_region: Optional[int] = None,
+        context: Optional[float] = None,
+        refresh_every: Optional[int] = None,
     ) -> None:
+        given = {"presence_threshold": presence_threshold, "search_region": search_region, "context": context, "refresh_every": refresh_every}
+        settings = {**self.DEFAULTS, **getattr(model, "tracking_defaults", {})}
+        settings.update({k: v for k, v in given.items() if v is not None})
+        presence_threshold, search_region = float(settings["presence_threshold"]), int(settings["search_region"])
+        context, refresh_every = float(settings["context"]), int(settings["refresh_every"])
         if not 0.0 <= presence_threshold <= 1.0:
             raise ValueError(f"presence_threshold must be in [0, 1], got {presence_threshold}")
         if search_region and (search_region < 64 or context <= 1.0 or refresh_every < 1):
@@ -146,16 +159,22 @@ class MultiTracker:
             templates = torch.cat([self.objects[i].template for i in full])
             image_list, _ = self.model.transform([image])
             features = self.model.backbone(image_list.tensors)
-            found = self.model.track_features(image_list, features, templates, [tuple(image.shape[-2:])], paste_masks=False)
+            found = self.model.track_features(
+                image_list, features, templates, [tuple(image.shape[-2:])], paste_masks=False, max_candidates=self._max_candidates
+            )
             candidates.update(zip(full, found))
         if local:
             windows = [crop_window(self.objects[i].last_box, self.context, self.frame_size) for i in local]
             crops = crop_images(image, windows, self.search_region)
             templates = torch.cat([self.objects[i].template for i in local])
-            found = self.model.track(list(crops), templates, resize=False, paste_masks=False)
+            found = self.model.track(list(crops), templates, resize=False, paste_masks=False, max_candidates=self._max_candidates)
             for i, window, c in zip(local, windows, found):
                 candidates[i] = to_frame(c, window, self.search_region, self.frame_size)
         return candidates
+
+    @property
+    def _max_candidates(self) -> Optional[int]:
+        return None if self.smoothing else 1
 
     def track(
         self, frames: Iterable[Frame], prompts: Mapping[int, Mapping[Hashable, Sequence[float]]]
@@ -212,7 +231,8 @@ class Tracker:
     """Track one object: `init(frame, box)`, then `update(frame)` once per frame.
 
     Stateless per frame by default (the top candidate wins); `smoothing=True` turns on
-    the paper's temporal smoothness. Below `presence_threshold` the object is reported
+    the paper's temporal smoothness. session_options (search_region, context,
+    refresh_every) go to the underlying MultiTracker. Below `presence_threshold` the object is reported
     absent (its box is then the best guess: the top candidate, or the last box).
 
     Example:
@@ -228,10 +248,11 @@ class Tracker:
         self,
         model: DetTrack,
         smoothing: bool = False,
-        presence_threshold: float = 0.5,
+        presence_threshold: Optional[float] = None,
         mask_threshold: float = 0.5,
+        **session_options: Any,
     ) -> None:
-        self.session = MultiTracker(model, smoothing, presence_threshold, mask_threshold)
+        self.session = MultiTracker(model, smoothing, presence_threshold, mask_threshold, **session_options)
 
     @property
     def smoother(self) -> Optional[TemporalSmoother]:

@@ -1,4 +1,4 @@
-"""Training recipes: YAML files with four sections (model, data, val, train), checked on load.
+"""Training recipes: YAML files with sections model, data, val, train and tracking, checked on load.
 
 Every key is known: a typo is an error naming the file and the key, never a silently
 ignored setting. `--set section.key=value` overrides (value parsed as YAML) come from
@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, Iterable, Union
 
 import yaml
+
+from ..tracking.tracker import MultiTracker
 
 TRAIN_DEFAULTS: dict[str, Any] = {
     "iterations": 1000,
@@ -51,7 +53,11 @@ VAL_DEFAULTS: dict[str, Any] = {
     "max_frames": 60,
 }
 
-SECTIONS = {"model": None, "data": DATA_DEFAULTS, "val": VAL_DEFAULTS, "train": TRAIN_DEFAULTS}
+# How the trained model is meant to track (MultiTracker settings): stored in its checkpoints as
+# model.tracking_defaults and used by validation, the CLI and the API unless overridden.
+TRACKING_DEFAULTS: dict[str, Any] = dict(MultiTracker.DEFAULTS)
+
+SECTIONS = {"model": None, "data": DATA_DEFAULTS, "val": VAL_DEFAULTS, "train": TRAIN_DEFAULTS, "tracking": TRACKING_DEFAULTS}
 
 
 def load_config(path: Union[str, os.PathLike], overrides: Iterable[str] = ()) -> dict[str, Any]:

@@ -27,11 +27,14 @@ Validator = Callable[[DetTrack], dict[str, float]]
 
 
 def make_model(config: dict[str, Any], source: str = "config") -> DetTrack:
-    """build_model from the recipe's model section, naming a bad key instead of a TypeError."""
+    """build_model from the recipe's model section (naming a bad key instead of a TypeError),
+    carrying the recipe's tracking section as the model's tracking_defaults."""
     try:
-        return build_model(**config["model"])
+        model = build_model(**config["model"])
     except TypeError as err:
         raise ValueError(f"{source}: bad model section: {err}") from err
+    model.tracking_defaults = dict(config.get("tracking") or {})
+    return model
 
 
 def make_optimizer(model: torch.nn.Module, train: dict[str, Any]) -> torch.optim.Optimizer:

@@ -1,0 +1,42 @@
+"""`dettrack export`: re-save a checkpoint for shipping (fp16 storage, tracking defaults)."""
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+from ..model import load_checkpoint, save_checkpoint
+from ..tracking.tracker import MultiTracker
+
+
+def parse_settings(items: list[str]) -> dict[str, object]:
+    """KEY=VALUE pairs (YAML values) naming MultiTracker settings."""
+    settings = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or key not in MultiTracker.DEFAULTS:
+            raise ValueError(f"--tracking {item!r}: expected KEY=VALUE with KEY one of {', '.join(MultiTracker.DEFAULTS)}")
+        settings[key] = yaml.safe_load(value)
+    return settings
+
+
+def run(args: argparse.Namespace) -> int:
+    model = load_checkpoint(args.checkpoint)
+    model.tracking_defaults = {**model.tracking_defaults, **parse_settings(args.tracking)}
+    save_checkpoint(model, args.out, extra={"exported_from": Path(args.checkpoint).name}, half=args.half)
+    if not args.quiet:
+        size = Path(args.out).stat().st_size / 2**20
+        print(f"wrote {args.out} ({size:.1f} MB); tracking defaults: {model.tracking_defaults or 'none'}", file=sys.stderr)
+    return 0
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("export", help="re-save a checkpoint (fp16, tracking defaults), e.g. as the shipped model")
+    p.add_argument("checkpoint", help="a dettrack checkpoint, e.g. runs/demo/model.pt")
+    p.add_argument("out", help="file to write (atomically)")
+    p.add_argument("--half", action="store_true", help="store floating-point weights as fp16 (half the size)")
+    p.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE",
+                   help=f"a tracking default to store ({', '.join(MultiTracker.DEFAULTS)})")
+    p.add_argument("--quiet", action="store_true")
+    return p
