@@ -275,16 +275,13 @@ class TemplateBuilder(torch.nn.Module):
         maps = list(features.values())[: K_MAX - K_MIN + 1]
         strides = _level_strides(features, padded_size)
         centres = ((boxes[:, :2] + boxes[:, 2:]) / 2).unsqueeze(1)  # [B, 1, 2]
+        every_level = torch.cat([sample_at(f, centres, s) for f, s in zip(maps, strides)], dim=1)  # [B, L, D]
         if self.levels == "all":
             levels = torch.arange(len(maps)).expand(len(boxes), -1)  # [B, L]
+            positive = every_level
         else:
             levels = (fpn_level(boxes) - K_MIN).unsqueeze(1)  # [B, 1]
-        positive = torch.stack(
-            [
-                torch.stack([sample_at(maps[k][i : i + 1], centres[i : i + 1], strides[k])[0, 0] for k in row])
-                for i, row in enumerate(levels.tolist())
-            ]
-        )  # [B, P, D]
+            positive = every_level.gather(1, levels.to(every_level.device)[..., None].expand(-1, -1, every_level.shape[-1]))
         if self.variant == "center":
             return _unit_response(positive.mean(1))
         if self.variant == "mean_pos":
