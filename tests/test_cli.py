@@ -160,7 +160,7 @@ def test_console_script_entry_point():
     assert "backbones: resnet50_fpn" in out.stdout
 
 
-def test_export_stores_fp16_weights_and_tracking_defaults(model_file, tmp_path):
+def test_export_stores_fp16_weights_and_tracking_defaults(model_file, tmp_path, capsys):
     out = tmp_path / "shipped.pt"
     assert main(["export", str(model_file), str(out), "--half", "--tracking", "search_region=128", "--quiet"]) == 0
     raw = torch.load(out, weights_only=True)
@@ -168,4 +168,7 @@ def test_export_stores_fp16_weights_and_tracking_defaults(model_file, tmp_path):
     assert raw["state_dict"]["rpn.head.conv.0.0.weight"].dtype == torch.float16
     assert dettrack.load_checkpoint(out).tracking_defaults == {"search_region": 128}
     assert main(["export", str(model_file), str(tmp_path / "bad.pt"), "--tracking", "speed=11"]) == 2
+    folder = shared_path("data", "otb", "Couple", "img")
+    assert main(["track", str(folder), "--box", "1,1,5,5", "--model", str(model_file), "--tracking", "speed=11"]) == 2
+    assert "--tracking 'speed=11'" in capsys.readouterr().err
     assert not (tmp_path / "bad.pt").exists()

@@ -214,9 +214,12 @@ def test_dettrack_from_a_checkpoint_in_search_region_mode(tmp_path):
         main(
             args
             + ["--search-region", "64", "--presence-threshold", "0", "--out", str(out), "--device", "cpu", "--quiet"]
+            + ["--tracking", "window_influence=0.4", "--tracking", "size_rate=0.5"]
         )
         == 0
     )
+    assert main(args + ["--tracking", "window_influence=2", "--out", str(tmp_path / "bad"), "--quiet"]) == 2
+    assert main(args + ["--tracking", "speed=2", "--out", str(tmp_path / "bad"), "--quiet"]) == 2
     run = json.loads((out / "dettrack" / "sequences" / "GOT-10k_Val_000001.json").read_text())
     assert (
         run["present"] == [True] * 4

@@ -179,3 +179,32 @@ def test_max_candidates_keeps_the_top_candidates_and_their_masks():
     assert len(every["scores"]) > 1 and len(top["scores"]) == 1
     for key in ("boxes", "scores", "masks"):
         torch.testing.assert_close(top[key][0], every[key][0])
+
+
+def test_jittered_proposals_surround_the_object_inside_the_image():
+    from dettrack.model.heads import jitter_boxes
+
+    torch.manual_seed(0)
+    gt = torch.tensor([[40.0, 30.0, 80.0, 90.0], [100.0, 100.0, 120.0, 110.0]])
+    boxes = jitter_boxes(gt, 200, (128, 160))
+    assert 300 < len(boxes) <= 400
+    assert boxes[:, 0::2].min() >= 0 and boxes[:, 0::2].max() <= 160 and boxes[:, 1::2].max() <= 128
+    first = boxes[: len(boxes) // 2]  # clipping may drop a few, never reorder
+    scale = ((first[:, 2:] - first[:, :2]).prod(1) / 2400).sqrt()
+    # both loose and tight boxes: the classifier has to learn the difference
+    assert scale.min() < 0.6 and scale.max() > 1.6
+    assert jitter_boxes(torch.zeros(0, 4), 8, (128, 160)).shape == (0, 4)
+
+
+def test_tracking_training_with_jittered_proposals():
+    model = small_model(track_jitter_proposals=16).train()
+    template_image, box = _scene(0)
+    search_image, search_box = _scene(1)
+    target = [{"boxes": search_box[None], "labels": torch.tensor([1])}]
+    torch.manual_seed(0)
+    losses = model([search_image], target, template_images=[template_image], template_boxes=box[None])
+    assert all(torch.isfinite(v) for v in losses.values()) and losses["loss_classifier"] > 0
+    empty = [{"boxes": torch.zeros(0, 4), "labels": torch.zeros(0, dtype=torch.int64)}]
+    absent = model([search_image], empty, template_images=[template_image], template_boxes=box[None])
+    assert torch.isfinite(sum(absent.values()))
+    assert model.config["track_jitter_proposals"] == 16

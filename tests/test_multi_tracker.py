@@ -107,3 +107,27 @@ def test_search_region_mode_switches_between_crops_and_full_frames(model):
     strict.add(frames[0], (10, 20, 40, 30), "a")
     strict.update(frames[1])
     assert not strict.objects["a"].local  # absent answers fall back to the full frame
+
+
+def test_many_search_regions_give_way_to_one_full_frame_pass(model):
+    frames = _frames(3)
+    sizes = []
+    hook = model.backbone.register_forward_hook(lambda module, args, out: sizes.append(tuple(args[0].shape)))
+    try:
+        # the network sees these 120x160 frames as 160x213 (34,080 px); a 128x128 crop has 16,384
+        session = MultiTracker(model, presence_threshold=0.0, search_region=128)
+        session.add(frames[0], (10, 20, 40, 30), "a")
+        session.add(frames[0], (100, 70, 40, 30), "b")
+        session.update(frames[1])  # first frame after the templates: full frame
+        sizes.clear()
+        session.update(frames[2])  # two crops (32,768 px) are cheaper than the frame
+        assert sizes == [(2, 3, 128, 128)]
+        session.add(frames[2], (60, 5, 30, 30), "c")
+        session.update(frames[2])  # "c" needs the full frame anyway
+        for obj in session.objects.values():
+            obj.local = True
+        sizes.clear()
+        session.update(frames[2])  # three crops (49,152 px) hold more than the frame: one shared pass
+        assert len(sizes) == 1 and sizes[0][0] == 1 and sizes[0][-2:] != (128, 128)
+    finally:
+        hook.remove()

@@ -127,3 +127,30 @@ def test_two_process_ddp_keeps_replicas_identical(tmp_path):
         torch.testing.assert_close(final[0][key], final[1][key], rtol=0, atol=0, msg=key)
         moved |= final[0][key].is_floating_point() and not torch.equal(final[0][key], start[key])
     assert moved
+
+
+def test_loss_weights_scale_each_term(tmp_path):
+    def mask_logits_after(run: Path, weights: dict) -> list[torch.Tensor]:
+        config = tiny_config(iterations=2, checkpoint_every=1, keep_last=2, weight_decay=0.0, loss_weights=weights)
+        train(config, run, make_stream, quiet=True)
+        states = [torch.load(p, weights_only=True)["state_dict"] for p in list_checkpoints(run / "checkpoints")]
+        return [s["roi_heads.track_mask_predictor.mask_fcn_logits.weight"] for s in states]
+
+    first, second = mask_logits_after(tmp_path / "off", {"loss_mask": 0.0})
+    assert torch.equal(first, second)  # no mask gradient at all
+    first, second = mask_logits_after(tmp_path / "on", {"loss_mask": 2.0})
+    assert not torch.equal(first, second)
+    with pytest.raises(ValueError, match="train.loss_weights"):
+        tiny_config(loss_weights={"loss_masks": 2.0})
+
+
+def test_negative_pairs_take_another_pairs_search_frame_with_no_object():
+    negative = TrainingStream([(BlockPairs(), 1.0)], None, 0.0, 8, 40, 0, 0, negative_pairs=0.5)
+    rng = np.random.default_rng(3)
+    pairs = [negative._pair(rng) for _ in range(200)]
+    absent = [p for p in pairs if p.search_box is None]
+    # BlockPairs drops the object in 20% of pairs; negatives add about half of the rest
+    assert 0.45 < len(absent) / len(pairs) < 0.8
+    assert all(p.search_mask is None for p in absent)
+    plain = TrainingStream([(BlockPairs(), 1.0)], None, 0.0, 8, 40, 0, 0)
+    assert sum(plain._pair(rng).search_box is None for _ in range(200)) < 0.3 * 200

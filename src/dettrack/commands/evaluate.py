@@ -9,6 +9,7 @@ import torch
 from ..eval.benchmarks import BENCHMARKS, get_benchmark
 from ..eval.peers import TRACKERS
 from ..eval.runner import evaluate, parse_shard
+from ..tracking.tracker import MultiTracker, parse_settings
 
 
 def device_for_rank(device: str) -> str:
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         get_benchmark(args.dataset), args.root, args.tracker, args.out, split=args.split,
         names=split_names(args.sequences) if args.sequences else None, shard=shard, quiet=args.quiet,
         model=args.model, device=device_for_rank(args.device), presence_threshold=args.presence_threshold,
-        search_region=args.search_region, nanotrack_folder=args.nanotrack,
+        search_region=args.search_region, nanotrack_folder=args.nanotrack, tracking=parse_settings(args.tracking),
     )  # fmt: skip
     if not args.quiet:
         where = f" (shard {shard[0]}/{shard[1]})" if shard[1] > 1 else ""
@@ -58,6 +59,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--sequences", help="only these sequences or videos (comma-separated)")
     p.add_argument("--presence-threshold", type=float, help="score below which the object is absent (default: the model's, 0.5 for peers)")
     p.add_argument("--search-region", type=int, help="dettrack: search-region crop size, 0 = full frames (default: the model's)")
+    p.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE",
+                   help=f"dettrack: another tracking setting ({', '.join(MultiTracker.DEFAULTS)}; default: the model's)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu or cuda")
     p.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     return p

@@ -4,21 +4,8 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
-
 from ..model import load_checkpoint, save_checkpoint
-from ..tracking.tracker import MultiTracker
-
-
-def parse_settings(items: list[str]) -> dict[str, object]:
-    """KEY=VALUE pairs (YAML values) naming MultiTracker settings."""
-    settings = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or key not in MultiTracker.DEFAULTS:
-            raise ValueError(f"--tracking {item!r}: expected KEY=VALUE with KEY one of {', '.join(MultiTracker.DEFAULTS)}")
-        settings[key] = yaml.safe_load(value)
-    return settings
+from ..tracking.tracker import MultiTracker, parse_settings
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from ..outputs import OUTPUTS, TrackWriter
 from ..tracking import MultiTracker, TrackResult
+from ..tracking.tracker import parse_settings
 from ..video import FrameSource
 from .prompts import prompts_from_args, prompts_from_file
 
@@ -19,6 +20,9 @@ def source_argument(text: str):
 
 
 def run(args: argparse.Namespace, model) -> int:
+    options = parse_settings(args.tracking)
+    if args.search_region is not None:
+        options["search_region"] = args.search_region
     prompts = prompts_from_file(Path(args.boxes)) if args.boxes else {}
     for frame, objs in prompts_from_args(args.box, args.init_frame).items():
         for obj_id, box in objs.items():
@@ -35,9 +39,7 @@ def run(args: argparse.Namespace, model) -> int:
         raise ValueError(f"{args.video}: an object starts at frame {max(prompts)} but the video has {source.count} frames")
     outputs = tuple(o for o in OUTPUTS if not getattr(args, f"no_{o}"))
     writer = TrackWriter(Path(args.out), source.fps, outputs)
-    session = MultiTracker(
-        model, smoothing=args.smoothing, presence_threshold=args.presence_threshold, search_region=args.search_region
-    )
+    session = MultiTracker(model, smoothing=args.smoothing, presence_threshold=args.presence_threshold, **options)
     total = None if source.count is None else min(source.count, args.end or source.count) - args.start
     bar = tqdm(total=total, desc="tracking", unit="frame", disable=args.quiet)
     started = time.perf_counter()
@@ -81,6 +83,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--smoothing", action="store_true", help="the paper's temporal smoothness")
     p.add_argument("--presence-threshold", type=float, help="score below which an object is absent (default: the model's)")
     p.add_argument("--search-region", type=int, help="search-region crop size in pixels, 0 = full frames (default: the model's)")
+    p.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE",
+                   help=f"another tracking setting ({', '.join(MultiTracker.DEFAULTS)}; default: the model's)")
     for name in OUTPUTS:
         p.add_argument(f"--no-{name}", action="store_true", help=f"do not write the {name} output")
     return p

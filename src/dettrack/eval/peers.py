@@ -50,15 +50,16 @@ class DetTrackPeer:
         presence_threshold: Optional[float] = None,
         search_region: Optional[int] = None,
         name: str = "dettrack",
+        tracking: Optional[dict[str, Any]] = None,
     ) -> None:
         self.model, self.smoothing, self.presence_threshold = model, smoothing, presence_threshold
-        self.search_region, self.name = search_region, name
+        self.name = name
+        self.options = {**(tracking or {}), **({} if search_region is None else {"search_region": search_region})}
+        MultiTracker(model, smoothing, presence_threshold, **self.options)  # bad settings fail here, not mid-benchmark
         self.session: Optional[MultiTracker] = None
 
     def init(self, frame: Frame, box_xywh: Sequence[float]) -> None:
-        self.session = MultiTracker(
-            self.model, self.smoothing, self.presence_threshold, search_region=self.search_region
-        )
+        self.session = MultiTracker(self.model, self.smoothing, self.presence_threshold, **self.options)
         self.session.add(frame, box_xywh, 0)
 
     def update(self, frame: Frame) -> TrackResult:
@@ -135,16 +136,18 @@ def make_tracker(
     presence_threshold: Optional[float] = None,
     search_region: Optional[int] = None,
     nanotrack_folder: Union[str, Path, None] = None,
+    tracking: Optional[dict[str, Any]] = None,
 ) -> PeerTracker:
     """A tracker by name (see TRACKERS).
 
     model: for dettrack, a DetTrack or a spec for dettrack.cli.load_model ('pretrained', a
     checkpoint path or a backbone name); nanotrack_folder: the folder of NanoTrack's ONNX files.
-    presence_threshold / search_region: None takes dettrack's model defaults (0.5 for the peers).
+    presence_threshold / search_region: None takes dettrack's model defaults (0.5 for the peers);
+    tracking: more MultiTracker settings for dettrack (e.g. {"window_influence": 0}).
     """
     if name in ("dettrack", "dettrack-temporal"):
         model = resolve_model(model, device)
-        return DetTrackPeer(model, name == "dettrack-temporal", presence_threshold, search_region, name)
+        return DetTrackPeer(model, name == "dettrack-temporal", presence_threshold, search_region, name, tracking)
     if name in _OPENCV:
         return OpenCVPeer(name, getattr(cv2, _OPENCV[name]))
     if name == "nanotrack":

@@ -30,10 +30,12 @@ def reweight(
         if feature.shape[1] != template.shape[1]:
             raise ValueError(f"level {name!r} has {feature.shape[1]} channels but the template has {template.shape[1]}")
         if feature.shape[0] == 1 and template.shape[0] > 1:
-            feature = feature.expand(template.shape[0], -1, -1, -1)
+            # one pyramid, many templates: all similarity maps in one matrix product
+            s = (template.to(feature.dtype) @ feature.flatten(2)[0]).view(template.shape[0], 1, *feature.shape[-2:])
         elif feature.shape[0] != template.shape[0]:
             raise ValueError(f"{feature.shape[0]} feature maps for {template.shape[0]} templates")
-        s = similarity(feature, template)
+        else:
+            s = similarity(feature, template)
         maps[name] = s
         out[name] = feature * s
     return out, maps

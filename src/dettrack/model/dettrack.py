@@ -18,7 +18,8 @@ from torchvision.models.detection.image_list import ImageList
 
 from .attention import reweight
 from .backbone import BACKBONES, build_backbone, default_trainable_layers
-from .heads import DetTrackRoIHeads
+from .heads import DetTrackRoIHeads, Ranker
+from .rpn import SharedPyramidRPN
 from .template import TemplateBuilder
 from .weights import load_torchvision_maskrcnn
 
@@ -40,6 +41,8 @@ class DetTrack(MaskRCNN):
         template_levels: 'box' (the paper: the positive on the box's FPN level) or 'all'
             (one positive per level P2..P5; see template.TemplateBuilder).
         track_score_thresh, track_detections_per_img: candidates kept per frame in tracking.
+        track_jitter_proposals: random boxes around the object added to the proposals in
+            tracking training (see DetTrackRoIHeads); 0 trains on the RPN's proposals only.
         **kwargs: anything torchvision's MaskRCNN takes (min_size, rpn_*, box_*, ...).
 
     Calling conventions (images are lists of [3, H, W] float tensors in [0, 1], boxes xyxy):
@@ -62,10 +65,12 @@ class DetTrack(MaskRCNN):
         template_levels: str = "box",
         track_score_thresh: float = 0.0,
         track_detections_per_img: int = 10,
+        track_jitter_proposals: int = 0,
         **kwargs: Any,
     ) -> None:
         super().__init__(backbone, num_classes=num_classes, **kwargs)
-        self.roi_heads = DetTrackRoIHeads(self.roi_heads, track_score_thresh, track_detections_per_img)
+        self.rpn = SharedPyramidRPN(self.rpn)
+        self.roi_heads = DetTrackRoIHeads(self.roi_heads, track_score_thresh, track_detections_per_img, track_jitter_proposals)
         self.template_builder = TemplateBuilder(template_variant, num_negatives, ridge_lambda, calibrate=calibrate_template, levels=template_levels)
         self.config: dict[str, Any] = {}
         # MultiTracker settings this model is meant to run with (e.g. its search-region size);
@@ -112,6 +117,7 @@ class DetTrack(MaskRCNN):
         resize: bool = True,
         paste_masks: bool = True,
         max_candidates: Optional[int] = None,
+        rank: Optional[Ranker] = None,
     ) -> Any:
         """Tracking mode on search images, one template each (or one image shared by all templates).
 
@@ -130,7 +136,7 @@ class DetTrack(MaskRCNN):
             normalized = [self.transform.normalize(img) for img in images]
             image_list = ImageList(self.transform.batch_images(normalized), [tuple(i.shape[-2:]) for i in normalized])
         features = self.backbone(image_list.tensors)
-        return self.track_features(image_list, features, templates, original_sizes, targets, paste_masks, max_candidates)
+        return self.track_features(image_list, features, templates, original_sizes, targets, paste_masks, max_candidates, rank)
 
     def track_features(
         self,
@@ -141,25 +147,35 @@ class DetTrack(MaskRCNN):
         targets: Optional[list[dict[str, Tensor]]] = None,
         paste_masks: bool = True,
         max_candidates: Optional[int] = None,
+        rank: Optional[Ranker] = None,
     ) -> Any:
         """The tracking head on an already computed pyramid: reweight, RPN, RoI heads, postprocess.
 
-        A pyramid of one image is shared by all templates (many objects, one backbone pass).
+        A pyramid of one image is shared by all templates (many objects, one backbone pass, and
+        in inference one pass of the RPN's first convolution: see rpn.SharedPyramidRPN).
         templates=None switches the attention off (S = 1): class-agnostic detection through
         the tracking predictors, the no-attention baseline. max_candidates caps the
         candidates (and so the mask head's work) per image below track_detections_per_img.
+        rank (image index, boxes, scores -> ranking scores) re-orders each image's candidates
+        before they are cut to max_candidates; boxes are in the network input's coordinates
+        (the resized image), so scale any reference box by image_list.image_sizes.
         """
+        shared = None  # one pyramid under many templates: the RPN's first convolution is shared
         if templates is not None:
             n = templates.shape[0]
             if len(image_list.image_sizes) == 1 and n > 1:
                 image_list = ImageList(image_list.tensors.expand(n, -1, -1, -1), image_list.image_sizes * n)
                 original_sizes = original_sizes * n
+                shared = features
             elif len(image_list.image_sizes) != n:
                 raise ValueError(f"{len(image_list.image_sizes)} search images for {n} templates")
-            features, _ = reweight(features, templates)
-        proposals, rpn_losses = self.rpn(image_list, features, targets)
+            features, maps = reweight(features, templates)
+        if shared is not None and not self.training and self.rpn.can_share:
+            proposals, rpn_losses = self.rpn.propose_scaled(image_list, shared, maps), {}
+        else:
+            proposals, rpn_losses = self.rpn(image_list, features, targets)
         detections, head_losses = self.roi_heads(
-            features, proposals, image_list.image_sizes, targets, tracking=True, max_detections=max_candidates
+            features, proposals, image_list.image_sizes, targets, tracking=True, max_detections=max_candidates, rank=rank
         )
         if self.training:
             return {**rpn_losses, **head_losses}

@@ -6,7 +6,8 @@ so COCO weights load as they are) and class-agnostic ones for tracking (object v
 background, one box regressor, one mask channel).
 """
 
-from typing import Optional
+import math
+from typing import Callable, Optional
 
 import torch
 from torch import Tensor
@@ -15,12 +16,20 @@ from torchvision.models.detection.mask_rcnn import MaskRCNNPredictor
 from torchvision.models.detection.roi_heads import RoIHeads, fastrcnn_loss, maskrcnn_inference, maskrcnn_loss
 from torchvision.ops import boxes as box_ops
 
+# (image index, candidate boxes [K, 4] xyxy, object probabilities [K]) -> ranking scores [K]
+Ranker = Callable[[int, Tensor, Tensor], Tensor]
+
 
 class DetTrackRoIHeads(RoIHeads):
     """torchvision's RoIHeads (with masks) plus tracking predictors and a `tracking` switch.
 
     Training skips the mask loss for images whose targets carry no "masks", so box-only
     data (tracking boxes, detection sets without masks) mixes with mask data in a batch.
+
+    track_jitter_proposals > 0 adds that many random boxes around each tracking target to
+    the RPN's proposals in training (the object's box shifted, grown and shrunk up to 2.5x):
+    the RPN rarely proposes loose boxes around the one object, so without them the
+    classifier never learns that a box twice the object's size is not the object.
     """
 
     def __init__(
@@ -28,6 +37,7 @@ class DetTrackRoIHeads(RoIHeads):
         heads: RoIHeads,
         track_score_thresh: float = 0.0,
         track_detections_per_img: int = 10,
+        track_jitter_proposals: int = 0,
     ) -> None:
         super().__init__(
             heads.box_roi_pool,
@@ -54,6 +64,7 @@ class DetTrackRoIHeads(RoIHeads):
         self.track_mask_predictor = MaskRCNNPredictor(mask_channels, mask_hidden, 1)
         self.track_score_thresh = track_score_thresh
         self.track_detections_per_img = track_detections_per_img
+        self.track_jitter_proposals = track_jitter_proposals
 
     def forward(  # type: ignore[override]
         self,
@@ -63,11 +74,15 @@ class DetTrackRoIHeads(RoIHeads):
         targets: Optional[list[dict[str, Tensor]]] = None,
         tracking: bool = False,
         max_detections: Optional[int] = None,
+        rank: Optional[Ranker] = None,
     ) -> tuple[list[dict[str, Tensor]], dict[str, Tensor]]:
         """Detection (tracking=False) or tracking (tracking=True) on already computed proposals.
 
         In tracking mode every target box is the one object of interest (labels are ignored);
-        max_detections lowers track_detections_per_img for this call (fewer masks to compute).
+        max_detections lowers track_detections_per_img for this call (fewer masks to compute);
+        rank re-orders each image's candidates after NMS (e.g. a motion prior) before the best
+        are kept, so masks are computed for the re-ranked winners only. "scores" stay the
+        object probabilities.
         """
         box_predictor = self.track_box_predictor if tracking else self.box_predictor
         mask_predictor = self.track_mask_predictor if tracking else self.mask_predictor
@@ -76,6 +91,11 @@ class DetTrackRoIHeads(RoIHeads):
                 raise ValueError("targets are required in training")
             if tracking:
                 targets = [{**t, "labels": torch.ones_like(t["labels"])} for t in targets]
+                if self.track_jitter_proposals:
+                    proposals = [
+                        torch.cat([p, jitter_boxes(t["boxes"], self.track_jitter_proposals, shape)])
+                        for p, t, shape in zip(proposals, targets, image_shapes)
+                    ]
             proposals, matched_idxs, labels, regression_targets = self.select_training_samples(proposals, targets)
 
         box_features = self.box_head(self.box_roi_pool(features, proposals, image_shapes))
@@ -89,7 +109,7 @@ class DetTrackRoIHeads(RoIHeads):
 
         if tracking:
             limit = self.track_detections_per_img if max_detections is None else min(max_detections, self.track_detections_per_img)
-            boxes, scores = self._postprocess_tracking(class_logits, box_regression, proposals, image_shapes, limit)
+            boxes, scores = self._postprocess_tracking(class_logits, box_regression, proposals, image_shapes, limit, rank)
             labels = [torch.ones(len(s), dtype=torch.int64, device=s.device) for s in scores]
         else:
             boxes, scores, labels = self.postprocess_detections(class_logits, box_regression, proposals, image_shapes)
@@ -144,19 +164,43 @@ class DetTrackRoIHeads(RoIHeads):
         proposals: list[Tensor],
         image_shapes: list[tuple[int, int]],
         limit: int,
+        rank: Optional[Ranker] = None,
     ) -> tuple[list[Tensor], list[Tensor]]:
-        """Class-agnostic candidates: object probability, decoded box, NMS, the best few per image."""
+        """Class-agnostic candidates: object probability, decoded box, NMS, the best few per image
+        (best by `rank` when given, else by probability)."""
         per_image = [len(p) for p in proposals]
         scores = torch.softmax(class_logits, -1)[:, 1].split(per_image)
         decoded = self.box_coder.decode(box_regression, proposals)[:, 1].split(per_image)
         out_boxes, out_scores = [], []
-        for b, s, shape in zip(decoded, scores, image_shapes):
+        for index, (b, s, shape) in enumerate(zip(decoded, scores, image_shapes)):
             b = box_ops.clip_boxes_to_image(b, shape)
             keep = torch.where(s > self.track_score_thresh)[0]
             b, s = b[keep], s[keep]
             keep = box_ops.remove_small_boxes(b, min_size=1e-2)
             b, s = b[keep], s[keep]
-            keep = box_ops.nms(b, s, self.nms_thresh)[:limit]
+            keep = box_ops.nms(b, s, self.nms_thresh)
+            if rank is not None and len(keep):
+                keep = keep[torch.argsort(rank(index, b[keep], s[keep]), descending=True)]
+            keep = keep[:limit]
             out_boxes.append(b[keep])
             out_scores.append(s[keep])
         return out_boxes, out_scores
+
+
+def jitter_boxes(boxes: Tensor, count: int, image_shape: tuple[int, int], max_scale: float = 2.5, max_shift: float = 0.3) -> Tensor:
+    """`count` random boxes around each of boxes [N, 4] (xyxy): size scaled log-uniformly in
+    [1/max_scale, max_scale], aspect changed by up to 1.5x, centre shifted by up to max_shift
+    of the size; clipped to the image. [N * count, 4]."""
+    if len(boxes) == 0 or count <= 0:
+        return boxes.new_zeros((0, 4))
+    boxes = boxes.detach().repeat_interleave(count, 0)
+    wh = boxes[:, 2:] - boxes[:, :2]
+    centre = (boxes[:, :2] + boxes[:, 2:]) / 2 + (torch.rand_like(wh) * 2 - 1) * max_shift * wh
+    scale = torch.exp((torch.rand_like(wh[:, :1]) * 2 - 1) * math.log(max_scale))
+    aspect = torch.exp((torch.rand_like(wh[:, :1]) * 2 - 1) * math.log(1.5) / 2)
+    half = wh * scale * torch.cat([aspect, 1 / aspect], 1) / 2
+    out = torch.cat([centre - half, centre + half], 1)
+    height, width = image_shape
+    out[:, 0::2] = out[:, 0::2].clamp(0, width)
+    out[:, 1::2] = out[:, 1::2].clamp(0, height)
+    return out[(out[:, 2] - out[:, 0] >= 1) & (out[:, 3] - out[:, 1] >= 1)]

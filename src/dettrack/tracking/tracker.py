@@ -6,12 +6,15 @@ from typing import Any, Hashable, Iterable, Iterator, Mapping, Optional, Sequenc
 
 import numpy as np
 import torch
+import yaml
 from torch import Tensor
 from torchvision.models.detection.roi_heads import paste_masks_in_image
 
 from ..boxes import xyxy_to_xywh
 from ..model.dettrack import DetTrack
+from ..model.heads import Ranker
 from .inputs import Frame, check_box, frame_to_tensor
+from .motion import MotionPrior
 from .search_region import crop_images, crop_window, to_frame
 from .smoothing import TemporalSmoother
 
@@ -33,6 +36,18 @@ class _Object:
     smoother: Optional[TemporalSmoother] = field(default=None)
     local: bool = False  # next frame in search-region mode
     frames_local: int = 0  # consecutive search-region frames so far
+    present: bool = True  # the last answer (or the template) was confident
+
+
+def parse_settings(items: Sequence[str]) -> dict[str, Any]:
+    """Command-line KEY=VALUE pairs (YAML values) naming MultiTracker settings (MultiTracker.DEFAULTS)."""
+    settings = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or key not in MultiTracker.DEFAULTS:
+            raise ValueError(f"--tracking {item!r}: expected KEY=VALUE with KEY one of {', '.join(MultiTracker.DEFAULTS)}")
+        settings[key] = yaml.safe_load(value)
+    return settings
 
 
 class MultiTracker:
@@ -47,7 +62,14 @@ class MultiTracker:
     frame is processed as a search_region x search_region crop around the object (side =
     `context` x the box's size), which is far cheaper than the full frame. The full frame
     is used again after an answer below presence_threshold and every `refresh_every`
-    frames, so the object is re-detected after it leaves and comes back.
+    frames, so the object is re-detected after it leaves and comes back. With many objects,
+    when their crops would hold more pixels than the (resized) frame, one full-frame pass
+    serves them all instead.
+
+    window_influence, scale_penalty and size_rate set a motion prior (motion.MotionPrior)
+    used after a confident answer (not on refresh frames): candidates far from the last box
+    or of a very different size lose rank, and the box size changes at a rate set by the
+    score. The built-in defaults switch it off (the paper's stateless tracker).
 
     Settings left as None take the model's own `tracking_defaults` (stored in its
     checkpoint by whoever trained it), then the built-in DEFAULTS.
@@ -62,7 +84,15 @@ class MultiTracker:
             results = session.update(frame)   # {"car": TrackResult}
     """
 
-    DEFAULTS = {"presence_threshold": 0.5, "search_region": 0, "context": 4.0, "refresh_every": 15}
+    DEFAULTS = {
+        "presence_threshold": 0.5,
+        "search_region": 0,
+        "context": 4.0,
+        "refresh_every": 15,
+        "window_influence": 0.0,
+        "scale_penalty": 0.0,
+        "size_rate": 1.0,
+    }
 
     def __init__(
         self,
@@ -73,8 +103,19 @@ class MultiTracker:
         search_region: Optional[int] = None,
         context: Optional[float] = None,
         refresh_every: Optional[int] = None,
+        window_influence: Optional[float] = None,
+        scale_penalty: Optional[float] = None,
+        size_rate: Optional[float] = None,
     ) -> None:
-        given = {"presence_threshold": presence_threshold, "search_region": search_region, "context": context, "refresh_every": refresh_every}
+        given = {
+            "presence_threshold": presence_threshold,
+            "search_region": search_region,
+            "context": context,
+            "refresh_every": refresh_every,
+            "window_influence": window_influence,
+            "scale_penalty": scale_penalty,
+            "size_rate": size_rate,
+        }
         settings = {**self.DEFAULTS, **getattr(model, "tracking_defaults", {})}
         settings.update({k: v for k, v in given.items() if v is not None})
         presence_threshold, search_region = float(settings["presence_threshold"]), int(settings["search_region"])
@@ -86,6 +127,9 @@ class MultiTracker:
         self.search_region = search_region
         self.context = context
         self.refresh_every = refresh_every
+        self.motion = MotionPrior(
+            float(settings["window_influence"]), float(settings["scale_penalty"]), float(settings["size_rate"]), span=context
+        )
         self.model = model.eval()
         self.smoothing = smoothing
         self.presence_threshold = presence_threshold
@@ -142,7 +186,8 @@ class MultiTracker:
             obj = self.objects[i]
             results[i] = self._answer(obj, {k: v.float() if v.is_floating_point() else v for k, v in candidates[i].items()})
             obj.frames_local = obj.frames_local + 1 if obj.local else 0
-            obj.local = bool(self.search_region) and results[i].present and obj.frames_local < self.refresh_every
+            obj.present = results[i].present
+            obj.local = bool(self.search_region) and obj.present and obj.frames_local < self.refresh_every
         return results
 
     def _autocast(self) -> torch.autocast:
@@ -151,26 +196,61 @@ class MultiTracker:
 
     def _candidates(self, image: Tensor) -> dict[Hashable, dict[str, Tensor]]:
         """Every object's ranked candidates in frame coordinates: one full-frame pass shared by the
-        objects that need it, one batch of search-region crops for the others."""
+        objects that need it, one batch of search-region crops for the others (or the full-frame
+        pass for everyone when the crops would hold more pixels than the network's input frame)."""
         local = [i for i, o in self.objects.items() if o.local]
         full = [i for i, o in self.objects.items() if not o.local]
+        if len(local) * self.search_region**2 > self._input_pixels():
+            local, full = [], list(self.objects)
         candidates: dict[Hashable, dict[str, Tensor]] = {}
         if full:
             templates = torch.cat([self.objects[i].template for i in full])
             image_list, _ = self.model.transform([image])
             features = self.model.backbone(image_list.tensors)
+            (height, width), (new_height, new_width) = image.shape[-2:], image_list.image_sizes[0]
+            scale = torch.tensor([new_width / width, new_height / height] * 2, device=image.device)
+            priors = [_xyxy(self.objects[i].last_box, image.device) * scale if self._prior_on(self.objects[i]) else None for i in full]
             found = self.model.track_features(
-                image_list, features, templates, [tuple(image.shape[-2:])], paste_masks=False, max_candidates=self._max_candidates
+                image_list, features, templates, [tuple(image.shape[-2:])], paste_masks=False,
+                max_candidates=self._max_candidates, rank=self._ranker(priors),
             )
             candidates.update(zip(full, found))
         if local:
             windows = [crop_window(self.objects[i].last_box, self.context, self.frame_size) for i in local]
             crops = crop_images(image, windows, self.search_region)
             templates = torch.cat([self.objects[i].template for i in local])
-            found = self.model.track(list(crops), templates, resize=False, paste_masks=False, max_candidates=self._max_candidates)
+            priors = [
+                (_xyxy(self.objects[i].last_box, image.device) - torch.tensor([left, top] * 2, device=image.device)) * (self.search_region / side)
+                for i, (left, top, side) in zip(local, windows)
+            ]
+            found = self.model.track(
+                list(crops), templates, resize=False, paste_masks=False, max_candidates=self._max_candidates, rank=self._ranker(priors)
+            )
             for i, window, c in zip(local, windows, found):
                 candidates[i] = to_frame(c, window, self.search_region, self.frame_size)
         return candidates
+
+    def _prior_on(self, obj: _Object) -> bool:
+        """The motion prior holds after a confident answer, except on search-region mode's refresh frames."""
+        return obj.local or (not self.search_region and obj.present)
+
+    def _input_pixels(self) -> int:
+        """Pixels of a frame as the network sees it (torchvision's resize to min_size / max_size)."""
+        height, width = self.frame_size
+        transform = self.model.transform
+        scale = min(transform.min_size[-1] / min(height, width), transform.max_size / max(height, width))
+        return int(height * width * scale * scale)
+
+    def _ranker(self, priors: list[Optional[Tensor]]) -> Optional[Ranker]:
+        """The motion prior's ranking for each image of a batch (None entries keep the scores)."""
+        if not self.motion.reranks or all(p is None for p in priors):
+            return None
+
+        def rank(index: int, boxes: Tensor, scores: Tensor) -> Tensor:
+            prior = priors[index]
+            return scores if prior is None else self.motion.rank(boxes, scores, prior)
+
+        return rank
 
     @property
     def _max_candidates(self) -> Optional[int]:
@@ -215,10 +295,12 @@ class MultiTracker:
             mask = masks[best]
             obj.smoother.observe(mask)
         else:
-            best = int(scores.argmax())
-            mask = self._paste(candidates["masks"][best : best + 1], candidates["boxes"][best : best + 1])[0]
+            best = 0  # ranked by the network (and the motion prior when on)
+            mask = self._paste(candidates["masks"][:1], candidates["boxes"][:1])[0]
         score = float(scores[best])
         box = tuple(xyxy_to_xywh(candidates["boxes"][best]).tolist())
+        if obj.present:
+            box = self.motion.follow(obj.last_box, box, score)
         obj.last_box = box
         return TrackResult(box, score, score >= self.presence_threshold, mask.cpu().numpy())
 
@@ -272,3 +354,8 @@ class Tracker:
         if self._ID not in self.session.objects:
             raise RuntimeError("call init(frame, box) before update(frame)")
         return self.session.update(frame)[self._ID]
+
+
+def _xyxy(box_xywh: tuple[float, ...], device: torch.device) -> Tensor:
+    x, y, w, h = box_xywh
+    return torch.tensor([x, y, x + w, y + h], device=device)

@@ -25,6 +25,7 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "schedule": "cosine",  # or constant
     "grad_clip": 10.0,
     "detection_ratio": 0.25,  # share of iterations that are detection batches
+    "loss_weights": {},  # e.g. {loss_mask: 2.0}: a factor per loss term (torchvision's names), 1 for the rest
     "checkpoint_every": 200,
     "keep_last": 3,
     "log_every": 10,
@@ -44,6 +45,7 @@ DATA_DEFAULTS: dict[str, Any] = {
     "template_jitter": 0.05,  # template box jitter, relative to its size
     "copy_paste_size": [320, 480],  # H, W of synthesised frames
     "search_crop": 0.5,  # share of pairs whose search frame is cut to a region around the object
+    "negative_pairs": 0.0,  # share of pairs whose search frame comes from another pair (object absent)
 }
 
 VAL_DEFAULTS: dict[str, Any] = {
@@ -56,6 +58,9 @@ VAL_DEFAULTS: dict[str, Any] = {
 # How the trained model is meant to track (MultiTracker settings): stored in its checkpoints as
 # model.tracking_defaults and used by validation, the CLI and the API unless overridden.
 TRACKING_DEFAULTS: dict[str, Any] = dict(MultiTracker.DEFAULTS)
+
+# the loss terms of torchvision's Mask R-CNN, in detection and tracking alike
+LOSSES = ("loss_objectness", "loss_rpn_box_reg", "loss_classifier", "loss_box_reg", "loss_mask")
 
 SECTIONS = {"model": None, "data": DATA_DEFAULTS, "val": VAL_DEFAULTS, "train": TRAIN_DEFAULTS, "tracking": TRACKING_DEFAULTS}
 
@@ -122,6 +127,9 @@ def complete(raw: dict[str, Any], source: str) -> dict[str, Any]:
         config[section] = {**copy.deepcopy(defaults), **given}
     if "name" not in config["model"]:
         raise ValueError(f"{source}: model.name is required (a backbone such as mobilenet_v2_fpn)")
+    weights = config["train"]["loss_weights"]
+    if not isinstance(weights, dict) or sorted(set(weights) - set(LOSSES)):
+        raise ValueError(f"{source}: train.loss_weights must map loss names ({', '.join(LOSSES)}) to factors, got {weights!r}")
     return config
 
 

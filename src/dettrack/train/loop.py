@@ -136,7 +136,7 @@ def train(
     for iteration, (mode, inputs) in zip(range(start, end), loader):
         with torch.autocast(env.device.type, dtype=torch.float16, enabled=use_amp):
             losses = _forward(net, mode, inputs, env.device)
-        loss = sum(losses.values())
+        loss = sum(value * float(settings["loss_weights"].get(name, 1.0)) for name, value in losses.items())
         if not torch.isfinite(loss):
             raise FloatingPointError(f"iteration {iteration}: {mode} loss is not finite ({ {k: float(v) for k, v in losses.items()} })")
         optimizer.zero_grad(set_to_none=True)

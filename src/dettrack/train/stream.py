@@ -36,6 +36,7 @@ class TrainingStream(Dataset):
         template_jitter: float = 0.05,
         flip: bool = True,
         search_crop: float = 0.0,
+        negative_pairs: float = 0.0,
     ) -> None:
         if not pair_sources and detection_source is None:
             raise ValueError("no training data: give data.sequences, data.copy_paste or data.detection")
@@ -55,6 +56,7 @@ class TrainingStream(Dataset):
         self.template_jitter = template_jitter
         self.flip = flip
         self.search_crop = search_crop
+        self.negative_pairs = negative_pairs
 
     def __len__(self) -> int:
         return self.iterations
@@ -70,6 +72,16 @@ class TrainingStream(Dataset):
         return "track", pair_inputs([self._pair(rng) for _ in range(self.batch_size)])
 
     def _pair(self, rng: np.random.Generator) -> PairSample:
+        """A tracking pair; a `negative_pairs` share of them gets the search frame of another
+        pair, object absent (DaSiamRPN's negative pairs): a salient object that is not the
+        template's must be rejected, so the heads have to follow the template."""
+        sample = self._positive_pair(rng)
+        if rng.random() < self.negative_pairs:
+            other = self._positive_pair(rng)
+            sample = PairSample(sample.template_image, sample.template_box, other.search_image, None, None)
+        return sample
+
+    def _positive_pair(self, rng: np.random.Generator) -> PairSample:
         source = self.pair_sources[rng.choice(len(self.pair_sources), p=self.pair_weights)]
         sample = source.sample(rng)
         size = sample.template_image.shape[:2]

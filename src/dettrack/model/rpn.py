@@ -1,0 +1,121 @@
+"""The RPN for many templates on one pyramid, with the first convolution shared exactly.
+
+Tracking N objects in one frame runs the RPN on N reweighted pyramids P * S_n. Its 3x3
+convolution is most of the per-object cost (on the stride-4 level above all), but the
+similarity S_n is one scalar per location, so the convolution factorises:
+
+    conv(P * S)(x) = b + sum_k (W_k P)(x + k) * S(x + k)
+
+over the 9 kernel offsets k. The nine 1x1 products W_k P are computed once per frame
+(the cost of one convolution); each object then costs nine multiply-adds per output
+value instead of a full convolution. The result equals the plain path up to float
+rounding.
+"""
+
+from collections import OrderedDict
+from itertools import product
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torchvision.models.detection.image_list import ImageList
+from torchvision.models.detection.rpn import RegionProposalNetwork, concat_box_prediction_layers
+
+
+def conv_of_scaled(feature: Tensor, scales: Tensor, conv: nn.Conv2d) -> Tensor:
+    """conv(feature * scale) for each of N scale maps, exactly: [1, C, H, W] x [N, 1, H, W] -> [N, O, H, W].
+
+    conv must be a plain square convolution (stride 1, 'same' padding, no dilation or groups).
+    """
+    out_channels, _, size, _ = conv.weight.shape
+    pad = size // 2
+    height, width = feature.shape[-2:]
+    # the products of every kernel offset's weights with the shared map: one 1x1 convolution
+    weights = conv.weight.permute(2, 3, 0, 1).reshape(size * size * out_channels, -1, 1, 1)
+    products = F.conv2d(feature, weights)
+    bias = conv.bias if conv.bias is not None else feature.new_zeros(out_channels)
+    out = bias.view(1, -1, 1, 1).repeat(len(scales), 1, height, width)
+    for k, (dy, dx) in enumerate(product(range(-pad, pad + 1), repeat=2)):
+        # out(y, x) += products_k(y + dy, x + dx) * scale(y + dy, x + dx) where inside the map
+        rows, cols = _overlap(dy, height), _overlap(dx, width)
+        source_rows, source_cols = slice(rows.start + dy, rows.stop + dy), slice(cols.start + dx, cols.stop + dx)
+        shifted = products[:, k * out_channels : (k + 1) * out_channels, source_rows, source_cols]
+        out[:, :, rows, cols].addcmul_(shifted, scales[:, :, source_rows, source_cols])
+    return out
+
+
+def _overlap(offset: int, length: int) -> slice:
+    """Output positions i whose input i + offset lies inside [0, length)."""
+    return slice(max(0, -offset), length - max(0, offset))
+
+
+def factorisable(conv: nn.Module) -> bool:
+    """Whether conv_of_scaled computes this module exactly."""
+    return (
+        isinstance(conv, nn.Conv2d)
+        and conv.kernel_size[0] == conv.kernel_size[1]
+        and conv.kernel_size[0] % 2 == 1
+        and conv.stride == (1, 1)
+        and conv.dilation == (1, 1)
+        and conv.groups == 1
+        and conv.padding == (conv.kernel_size[0] // 2,) * 2
+        and conv.padding_mode == "zeros"
+    )
+
+
+class SharedPyramidRPN(RegionProposalNetwork):
+    """torchvision's RPN (unchanged in training and for one template) plus `propose_scaled`,
+    the proposals for N similarity-reweighted copies of one pyramid at the cost of about one.
+
+    Built from an existing RPN, sharing its modules (same state dict keys).
+    """
+
+    def __init__(self, rpn: RegionProposalNetwork) -> None:
+        super().__init__(
+            rpn.anchor_generator,
+            rpn.head,
+            fg_iou_thresh=rpn.proposal_matcher.high_threshold,
+            bg_iou_thresh=rpn.proposal_matcher.low_threshold,
+            batch_size_per_image=rpn.fg_bg_sampler.batch_size_per_image,
+            positive_fraction=rpn.fg_bg_sampler.positive_fraction,
+            pre_nms_top_n=rpn._pre_nms_top_n,
+            post_nms_top_n=rpn._post_nms_top_n,
+            nms_thresh=rpn.nms_thresh,
+            score_thresh=rpn.score_thresh,
+        )
+
+    @property
+    def can_share(self) -> bool:
+        convs = getattr(self.head, "conv", None)
+        return isinstance(convs, nn.Sequential) and len(convs) > 0 and factorisable(_first_conv(convs))
+
+    def propose_scaled(self, images: ImageList, features: "OrderedDict[str, Tensor]", scales: "OrderedDict[str, Tensor]") -> list[Tensor]:
+        """Proposals (eval) for the N images of `images`, image n being the pyramid `features`
+        (batch 1) times the similarity maps scales[level][n]; the same as running the RPN on
+        the N reweighted pyramids."""
+        if self.training or not self.can_share:
+            raise RuntimeError("propose_scaled is an inference shortcut for a head whose first layer is a plain convolution")
+        first, rest = _first_conv(self.head.conv), _after_first_conv(self.head.conv)
+        objectness, deltas = [], []
+        for name, feature in features.items():
+            hidden = rest(conv_of_scaled(feature, scales[name], first))
+            objectness.append(self.head.cls_logits(hidden))
+            deltas.append(self.head.bbox_pred(hidden))
+        levels = list(features.values())
+        anchors = self.anchor_generator(images, levels)
+        per_level = [o[0].numel() for o in objectness]
+        objectness, deltas = concat_box_prediction_layers(objectness, deltas)
+        proposals = self.box_coder.decode(deltas, anchors).view(len(anchors), -1, 4)
+        boxes, _ = self.filter_proposals(proposals, objectness, images.image_sizes, per_level)
+        return boxes
+
+
+def _first_conv(convs: nn.Sequential) -> nn.Module:
+    block = convs[0]
+    return block[0] if isinstance(block, nn.Sequential) else block
+
+
+def _after_first_conv(convs: nn.Sequential) -> nn.Module:
+    block = convs[0]
+    after = list(block)[1:] if isinstance(block, nn.Sequential) else []
+    return nn.Sequential(*after, *convs[1:])
