@@ -6,7 +6,7 @@ import torch
 
 from dettrack import MultiTracker
 from dettrack.tracking import MotionPrior
-from dettrack.tracking.tracker import parse_settings
+from dettrack.commands.settings import parse_settings
 
 from conftest import small_model
 

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from dettrack.model.attention import reweight
-from dettrack.model.rpn import conv_of_scaled, factorisable
+from dettrack.model.rpn import conv_of_scaled, factorisable, propose_scaled, shares_first_conv
 
 from conftest import small_model
 
@@ -33,11 +33,11 @@ def test_many_templates_on_one_pyramid_get_the_plain_rpn_proposals():
         reweighted, maps = reweight(features, templates)
         expanded = type(image_list)(image_list.tensors.expand(3, -1, -1, -1), image_list.image_sizes * 3)
         plain, _ = model.rpn(expanded, reweighted)
-        shared = model.rpn.propose_scaled(expanded, features, maps)
+        shared = propose_scaled(model.rpn, expanded, features, maps)
         # and the whole tracking pass: one image shared by three templates vs three copies of it
         together = model.track([image], templates)
         apart = model.track([image] * 3, templates)
-    assert model.rpn.can_share
+    assert shares_first_conv(model.rpn)
     for a, b in zip(plain, shared):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-3)
     for a, b in zip(together, apart):

@@ -9,7 +9,7 @@ import torch
 from ..eval.benchmarks import BENCHMARKS, get_benchmark
 from ..eval.peers import TRACKERS
 from ..eval.runner import evaluate, parse_shard
-from ..tracking.tracker import MultiTracker, parse_settings
+from .settings import add_tracking_option, parse_settings
 
 
 def device_for_rank(device: str) -> str:
@@ -59,8 +59,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--sequences", help="only these sequences or videos (comma-separated)")
     p.add_argument("--presence-threshold", type=float, help="score below which the object is absent (default: the model's, 0.5 for peers)")
     p.add_argument("--search-region", type=int, help="dettrack: search-region crop size, 0 = full frames (default: the model's)")
-    p.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE",
-                   help=f"dettrack: another tracking setting ({', '.join(MultiTracker.DEFAULTS)}; default: the model's)")
+    add_tracking_option(p, "dettrack: ")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu or cuda")
     p.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     return p

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from ..model import load_checkpoint, save_checkpoint
-from ..tracking.tracker import MultiTracker, parse_settings
+from .settings import add_tracking_option, parse_settings
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,7 +23,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("checkpoint", help="a dettrack checkpoint, e.g. runs/demo/model.pt")
     p.add_argument("out", help="file to write (atomically)")
     p.add_argument("--half", action="store_true", help="store floating-point weights as fp16 (half the size)")
-    p.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE",
-                   help=f"a tracking default to store ({', '.join(MultiTracker.DEFAULTS)})")
+    add_tracking_option(p, "to store: ")
     p.add_argument("--quiet", action="store_true")
     return p

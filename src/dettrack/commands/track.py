@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from ..outputs import OUTPUTS, TrackWriter
 from ..tracking import MultiTracker, TrackResult
-from ..tracking.tracker import parse_settings
+from .settings import add_tracking_option, parse_settings
 from ..video import FrameSource
 from .prompts import prompts_from_args, prompts_from_file
 
@@ -83,8 +83,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--smoothing", action="store_true", help="the paper's temporal smoothness")
     p.add_argument("--presence-threshold", type=float, help="score below which an object is absent (default: the model's)")
     p.add_argument("--search-region", type=int, help="search-region crop size in pixels, 0 = full frames (default: the model's)")
-    p.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE",
-                   help=f"another tracking setting ({', '.join(MultiTracker.DEFAULTS)}; default: the model's)")
+    add_tracking_option(p)
     for name in OUTPUTS:
         p.add_argument(f"--no-{name}", action="store_true", help=f"do not write the {name} output")
     return p

@@ -19,7 +19,7 @@ from torchvision.models.detection.image_list import ImageList
 from .attention import reweight
 from .backbone import BACKBONES, build_backbone, default_trainable_layers
 from .heads import DetTrackRoIHeads, Ranker
-from .rpn import SharedPyramidRPN
+from .rpn import propose_scaled, shares_first_conv
 from .template import TemplateBuilder
 from .weights import load_torchvision_maskrcnn
 
@@ -69,7 +69,6 @@ class DetTrack(MaskRCNN):
         **kwargs: Any,
     ) -> None:
         super().__init__(backbone, num_classes=num_classes, **kwargs)
-        self.rpn = SharedPyramidRPN(self.rpn)
         self.roi_heads = DetTrackRoIHeads(self.roi_heads, track_score_thresh, track_detections_per_img, track_jitter_proposals)
         self.template_builder = TemplateBuilder(template_variant, num_negatives, ridge_lambda, calibrate=calibrate_template, levels=template_levels)
         self.config: dict[str, Any] = {}
@@ -152,7 +151,7 @@ class DetTrack(MaskRCNN):
         """The tracking head on an already computed pyramid: reweight, RPN, RoI heads, postprocess.
 
         A pyramid of one image is shared by all templates (many objects, one backbone pass, and
-        in inference one pass of the RPN's first convolution: see rpn.SharedPyramidRPN).
+        in inference one pass of the RPN's first convolution: see rpn.propose_scaled).
         templates=None switches the attention off (S = 1): class-agnostic detection through
         the tracking predictors, the no-attention baseline. max_candidates caps the
         candidates (and so the mask head's work) per image below track_detections_per_img.
@@ -170,8 +169,8 @@ class DetTrack(MaskRCNN):
             elif len(image_list.image_sizes) != n:
                 raise ValueError(f"{len(image_list.image_sizes)} search images for {n} templates")
             features, maps = reweight(features, templates)
-        if shared is not None and not self.training and self.rpn.can_share:
-            proposals, rpn_losses = self.rpn.propose_scaled(image_list, shared, maps), {}
+        if shared is not None and not self.training and shares_first_conv(self.rpn):
+            proposals, rpn_losses = propose_scaled(self.rpn, image_list, shared, maps), {}
         else:
             proposals, rpn_losses = self.rpn(image_list, features, targets)
         detections, head_losses = self.roi_heads(

@@ -1,4 +1,4 @@
-"""The RPN for many templates on one pyramid, with the first convolution shared exactly.
+"""torchvision's RPN for many templates on one pyramid, with the first convolution shared exactly.
 
 Tracking N objects in one frame runs the RPN on N reweighted pyramids P * S_n. Its 3x3
 convolution is most of the per-object cost (on the stride-4 level above all), but the
@@ -9,13 +9,12 @@ similarity S_n is one scalar per location, so the convolution factorises:
 over the 9 kernel offsets k. The nine 1x1 products W_k P are computed once per frame
 (the cost of one convolution); each object then costs nine multiply-adds per output
 value instead of a full convolution. The result equals the plain path up to float
-rounding.
+rounding. Training runs torchvision's RPN as it is.
 """
 
 from collections import OrderedDict
 from itertools import product
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.models.detection.image_list import ImageList
@@ -63,51 +62,32 @@ def factorisable(conv: nn.Module) -> bool:
     )
 
 
-class SharedPyramidRPN(RegionProposalNetwork):
-    """torchvision's RPN (unchanged in training and for one template) plus `propose_scaled`,
-    the proposals for N similarity-reweighted copies of one pyramid at the cost of about one.
+def shares_first_conv(rpn: RegionProposalNetwork) -> bool:
+    """Whether propose_scaled can serve this RPN (its head starts with a plain convolution)."""
+    convs = getattr(rpn.head, "conv", None)
+    return isinstance(convs, nn.Sequential) and len(convs) > 0 and factorisable(_first_conv(convs))
 
-    Built from an existing RPN, sharing its modules (same state dict keys).
-    """
 
-    def __init__(self, rpn: RegionProposalNetwork) -> None:
-        super().__init__(
-            rpn.anchor_generator,
-            rpn.head,
-            fg_iou_thresh=rpn.proposal_matcher.high_threshold,
-            bg_iou_thresh=rpn.proposal_matcher.low_threshold,
-            batch_size_per_image=rpn.fg_bg_sampler.batch_size_per_image,
-            positive_fraction=rpn.fg_bg_sampler.positive_fraction,
-            pre_nms_top_n=rpn._pre_nms_top_n,
-            post_nms_top_n=rpn._post_nms_top_n,
-            nms_thresh=rpn.nms_thresh,
-            score_thresh=rpn.score_thresh,
-        )
-
-    @property
-    def can_share(self) -> bool:
-        convs = getattr(self.head, "conv", None)
-        return isinstance(convs, nn.Sequential) and len(convs) > 0 and factorisable(_first_conv(convs))
-
-    def propose_scaled(self, images: ImageList, features: "OrderedDict[str, Tensor]", scales: "OrderedDict[str, Tensor]") -> list[Tensor]:
-        """Proposals (eval) for the N images of `images`, image n being the pyramid `features`
-        (batch 1) times the similarity maps scales[level][n]; the same as running the RPN on
-        the N reweighted pyramids."""
-        if self.training or not self.can_share:
-            raise RuntimeError("propose_scaled is an inference shortcut for a head whose first layer is a plain convolution")
-        first, rest = _first_conv(self.head.conv), _after_first_conv(self.head.conv)
-        objectness, deltas = [], []
-        for name, feature in features.items():
-            hidden = rest(conv_of_scaled(feature, scales[name], first))
-            objectness.append(self.head.cls_logits(hidden))
-            deltas.append(self.head.bbox_pred(hidden))
-        levels = list(features.values())
-        anchors = self.anchor_generator(images, levels)
-        per_level = [o[0].numel() for o in objectness]
-        objectness, deltas = concat_box_prediction_layers(objectness, deltas)
-        proposals = self.box_coder.decode(deltas, anchors).view(len(anchors), -1, 4)
-        boxes, _ = self.filter_proposals(proposals, objectness, images.image_sizes, per_level)
-        return boxes
+def propose_scaled(
+    rpn: RegionProposalNetwork, images: ImageList, features: "OrderedDict[str, Tensor]", scales: "OrderedDict[str, Tensor]"
+) -> list[Tensor]:
+    """torchvision's RPN proposals (inference) for the N images of `images`, image n being the
+    pyramid `features` (batch 1) times the similarity maps scales[level][n]: the same as
+    running `rpn` on the N reweighted pyramids, at about the cost of one."""
+    if rpn.training or not shares_first_conv(rpn):
+        raise RuntimeError("propose_scaled is an inference shortcut for an RPN head whose first layer is a plain convolution")
+    first, rest = _first_conv(rpn.head.conv), _after_first_conv(rpn.head.conv)
+    objectness, deltas = [], []
+    for name, feature in features.items():
+        hidden = rest(conv_of_scaled(feature, scales[name], first))
+        objectness.append(rpn.head.cls_logits(hidden))
+        deltas.append(rpn.head.bbox_pred(hidden))
+    anchors = rpn.anchor_generator(images, list(features.values()))
+    per_level = [o[0].numel() for o in objectness]
+    objectness, deltas = concat_box_prediction_layers(objectness, deltas)
+    proposals = rpn.box_coder.decode(deltas, anchors).view(len(anchors), -1, 4)
+    boxes, _ = rpn.filter_proposals(proposals, objectness, images.image_sizes, per_level)
+    return boxes
 
 
 def _first_conv(convs: nn.Sequential) -> nn.Module:

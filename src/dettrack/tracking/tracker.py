@@ -6,7 +6,6 @@ from typing import Any, Hashable, Iterable, Iterator, Mapping, Optional, Sequenc
 
 import numpy as np
 import torch
-import yaml
 from torch import Tensor
 from torchvision.models.detection.roi_heads import paste_masks_in_image
 
@@ -37,17 +36,6 @@ class _Object:
     local: bool = False  # next frame in search-region mode
     frames_local: int = 0  # consecutive search-region frames so far
     present: bool = True  # the last answer (or the template) was confident
-
-
-def parse_settings(items: Sequence[str]) -> dict[str, Any]:
-    """Command-line KEY=VALUE pairs (YAML values) naming MultiTracker settings (MultiTracker.DEFAULTS)."""
-    settings = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or key not in MultiTracker.DEFAULTS:
-            raise ValueError(f"--tracking {item!r}: expected KEY=VALUE with KEY one of {', '.join(MultiTracker.DEFAULTS)}")
-        settings[key] = yaml.safe_load(value)
-    return settings
 
 
 class MultiTracker:
