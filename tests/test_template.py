@@ -110,7 +110,7 @@ def test_bilinear_sample_hits_cell_centres_and_interpolates():
 
 def test_negatives_lie_outside_the_box_and_are_deterministic():
     # a pyramid whose every vector encodes its own location, to check where samples come from
-    size, d = 128, 3
+    size = 128
     features = OrderedDict()
     for name, s in zip(["0", "1", "2", "3", "pool"], [4, 8, 16, 32, 64]):
         n = size // s

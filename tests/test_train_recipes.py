@@ -2,9 +2,7 @@
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-import torch
 
 import dettrack
 from dettrack.train.build import load_sequences, stream_factory, validator
