@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 import dettrack
+from dettrack.commands.settings import add_tracking_option, parse_settings
 from dettrack.tracking import MultiTracker
 
 
@@ -42,13 +43,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 2, 5, 10, 20])
     parser.add_argument("--search-regions", type=int, nargs="+", default=[0, 256], help="0 = full frame")
+    add_tracking_option(parser)
     args = parser.parse_args()
+    tracking = parse_settings(args.tracking)
     torch.set_num_threads(args.threads)
     from dettrack.cli import load_model
 
     model = load_model(args.model, "cpu")
     frames = frames_480p(args.frames + 1)
-    print(f"{args.model}, 480x854 frames, {args.threads} threads, mean of {args.frames} frames\n")
+    print(f"{args.model}, tracking settings {tracking or 'of the model'}, 480x854 frames, {args.threads} threads, mean of {args.frames} frames\n")
     print("| mode | objects | s / frame | relative to 1 | per object |")
     print("|---|---|---|---|---|")
     for size in args.search_regions:
@@ -56,7 +59,8 @@ def main() -> None:
         base = None
         for n in args.counts:
             # every frame in the chosen mode: no full-frame refresh, every answer counted as confident
-            session = MultiTracker(model, search_region=size, presence_threshold=0.0, refresh_every=10**9)
+            settings = {**tracking, "search_region": size, "presence_threshold": 0.0, "refresh_every": 10**9}
+            session = MultiTracker(model, **settings)
             for k, box in enumerate(boxes_for(n)):
                 session.add(frames[0], box, k)
             session.update(frames[1])  # warm-up (and the first, full-frame pass of search-region mode)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dettrack.commands.settings import add_tracking_option, parse_settings
 from dettrack.data import open_dataset
 from dettrack.eval.metrics.overlap import iou_xywh
 from dettrack.eval.peers import make_tracker
@@ -53,7 +54,10 @@ def main() -> None:
     parser.add_argument("--search-regions", type=int, nargs="+", default=[256, 192])
     parser.add_argument("--backbones", nargs="*", default=["resnet50_fpn", "resnet18_fpn", "mobilenet_v2_fpn", "mobilenet_v3_fpn"])
     parser.add_argument("--backbone-frames", type=int, default=8, help="frames timed for the random-weight backbones")
+    parser.add_argument("--skip-peers", action="store_true", help="time dettrack only")
+    add_tracking_option(parser, "for dettrack: ")
     args = parser.parse_args()
+    tracking = parse_settings(args.tracking)
     torch.set_num_threads(args.threads)
     import cv2
 
@@ -64,11 +68,13 @@ def main() -> None:
     otb = open_dataset("otb", args.otb) if Path(args.otb).is_dir() else []
     sets = {"DAVIS 480p": davis, "OTB": otb}
     model = load_model(args.model, "cpu")
-    trackers = {"dettrack full frame": lambda: make_tracker("dettrack", model, search_region=0)}
+    trackers = {"dettrack full frame": lambda: make_tracker("dettrack", model, search_region=0, tracking=tracking)}
     for size in args.search_regions:
-        trackers[f"dettrack search region {size}"] = lambda size=size: make_tracker("dettrack", model, search_region=size)
+        trackers[f"dettrack search region {size}"] = lambda size=size: make_tracker("dettrack", model, search_region=size, tracking=tracking)
     for name, label in (("csrt", "CSRT"), ("kcf", "KCF"), ("nanotrack", "NanoTrack v2")):
-        trackers[label] = lambda name=name: make_tracker(name, nanotrack_folder=args.nanotrack)
+        if not args.skip_peers:
+            trackers[label] = lambda name=name: make_tracker(name, nanotrack_folder=args.nanotrack)
+    print(f"{args.model}, tracking settings {tracking or 'of the model'}")
     print(f"{args.threads} threads, CPU, up to {args.max_frames} frames per sequence; AO = mean IoU on present frames\n")
     print("| tracker | " + " | ".join(f"{k} FPS | {k} AO" for k in sets) + " |")
     print("|---|" + "---|---|" * len(sets))

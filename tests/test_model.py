@@ -208,3 +208,13 @@ def test_tracking_training_with_jittered_proposals():
     absent = model([search_image], empty, template_images=[template_image], template_boxes=box[None])
     assert torch.isfinite(sum(absent.values()))
     assert model.config["track_jitter_proposals"] == 16
+
+
+def test_mask_trunk_with_group_norm_round_trips(tmp_path):
+    model = dettrack.build_model("mobilenet_v2_fpn", out_channels=32, mask_layers=[32, 16], num_classes=3, mask_norm="group")
+    norms = [m for m in model.roi_heads.mask_head.modules() if isinstance(m, torch.nn.GroupNorm)]
+    assert [(n.num_groups, n.num_channels) for n in norms] == [(4, 32), (2, 16)]
+    dettrack.save_checkpoint(model, tmp_path / "m.pt")
+    assert dettrack.load_checkpoint(tmp_path / "m.pt").config["mask_norm"] == "group"
+    with pytest.raises(ValueError, match="mask_norm must be None or 'group'"):
+        dettrack.build_model("mobilenet_v2_fpn", out_channels=32, mask_norm="batch")

@@ -131,3 +131,20 @@ def test_many_search_regions_give_way_to_one_full_frame_pass(model):
         assert len(sizes) == 1 and sizes[0][0] == 1 and sizes[0][-2:] != (128, 128)
     finally:
         hook.remove()
+
+
+def test_proposal_caps_reach_the_box_head_on_frames_and_crops(model):
+    frames = _frames(3)
+    counts = []
+    hook = model.roi_heads.box_roi_pool.register_forward_hook(lambda m, args, out: counts.append(len(out)))
+    try:
+        session = MultiTracker(model, search_region=64, presence_threshold=0.0, proposals=6, search_proposals=3)
+        session.add(frames[0], (10, 20, 40, 30))
+        session.add(frames[0], (100, 70, 40, 30))
+        session.update(frames[1])  # full frame: both objects, 6 proposals each
+        session.update(frames[2])  # search-region crops: 3 each
+    finally:
+        hook.remove()
+    assert counts == [12, 6]
+    with pytest.raises(ValueError, match="search_proposals must be an integer >= 0"):
+        MultiTracker(model, search_proposals=-1)

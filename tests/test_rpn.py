@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from dettrack.model.attention import reweight
-from dettrack.model.rpn import conv_of_scaled, factorisable, propose_scaled, shares_first_conv
+from dettrack.model.rpn import conv_of_scaled, factorisable, proposal_limit, propose_scaled, shares_first_conv
 
 from conftest import small_model
 
@@ -43,3 +43,20 @@ def test_many_templates_on_one_pyramid_get_the_plain_rpn_proposals():
     for a, b in zip(together, apart):
         torch.testing.assert_close(a["boxes"], b["boxes"], rtol=1e-4, atol=1e-3)
         torch.testing.assert_close(a["scores"], b["scores"], rtol=1e-4, atol=1e-4)
+
+
+def test_proposal_limit_keeps_the_best_proposals_and_restores_the_rpn():
+    torch.manual_seed(0)
+    model = small_model().eval()
+    image = torch.rand(3, 120, 160)
+    with torch.inference_mode():
+        image_list, _ = model.transform([image, image.flip(-1)])
+        features = model.backbone(image_list.tensors)
+        everything, _ = model.rpn(image_list, features)
+        with proposal_limit(model.rpn, 7):
+            best, _ = model.rpn(image_list, features)
+        again, _ = model.rpn(image_list, features)
+    for all_boxes, top, after in zip(everything, best, again):
+        assert len(all_boxes) > 7 and len(top) == 7
+        torch.testing.assert_close(top, all_boxes[:7])  # NMS keeps them by score: a prefix
+        torch.testing.assert_close(after, all_boxes)

@@ -154,3 +154,42 @@ def test_negative_pairs_take_another_pairs_search_frame_with_no_object():
     assert all(p.search_mask is None for p in absent)
     plain = TrainingStream([(BlockPairs(), 1.0)], None, 0.0, 8, 40, 0, 0)
     assert sum(plain._pair(rng).search_box is None for _ in range(200)) < 0.3 * 200
+
+
+def test_fine_tuning_starts_from_a_model_and_trains_only_the_named_parts(tmp_path):
+    first = train(tiny_config(), tmp_path / "first", make_stream, quiet=True)
+    start = torch.load(first, weights_only=True)["state_dict"]
+    heads = ["roi_heads.mask_head", "roi_heads.track_mask_predictor"]
+    second = train(tiny_config(init_from=str(first), trainable=heads), tmp_path / "second", make_stream, quiet=True)
+    end = torch.load(second, weights_only=True)["state_dict"]
+    trained = {k for k in start if start[k].is_floating_point() and not torch.equal(start[k], end[k])}
+    assert trained, "fine-tuning changed nothing"
+    assert all(k.startswith(tuple(heads)) for k in trained), sorted(trained)[:5]
+    assert any(k.startswith("roi_heads.mask_head") for k in trained)
+
+
+def test_a_rebuilt_mask_trunk_starts_fresh_on_a_trained_model(tmp_path):
+    first = train(tiny_config(), tmp_path / "first", make_stream, quiet=True)
+    config = tiny_config(init_from=str(first), init_exclude=["roi_heads.mask_head"], trainable=["roi_heads.mask_head"])
+    config["model"]["mask_norm"] = "group"
+    second = train(config, tmp_path / "second", make_stream, quiet=True)
+    model = dettrack.load_checkpoint(second)
+    assert any(isinstance(m, torch.nn.GroupNorm) for m in model.roi_heads.mask_head.modules())
+    start = torch.load(first, weights_only=True)["state_dict"]
+    end = model.state_dict()
+    assert all(torch.equal(start[k], end[k].to(start[k].dtype)) for k in start if not k.startswith("roi_heads.mask_head"))
+    config["train"]["init_exclude"] = []
+    with pytest.raises(ValueError, match=r"train.init_from .*(missing|unexpected)"):
+        train(config, tmp_path / "third", make_stream, quiet=True)
+
+
+def test_fine_tuning_errors_name_the_problem(tmp_path):
+    with pytest.raises(ValueError, match="train.trainable: no parameter starts with 'roi_heads.mask_haed'"):
+        train(tiny_config(trainable=["roi_heads.mask_haed"]), tmp_path / "typo", make_stream, quiet=True)
+    with pytest.raises(ValueError, match="train.trainable must be a list"):
+        tiny_config(trainable="roi_heads.mask_head")
+    other = dict(tiny_config()["model"], out_channels=16)
+    path = tmp_path / "other.pt"
+    dettrack.save_checkpoint(dettrack.build_model(**other), path)
+    with pytest.raises(ValueError, match=r"train.init_from .*other.pt.*wrong shape"):
+        train(tiny_config(init_from=str(path)), tmp_path / "mismatch", make_stream, quiet=True)

@@ -74,6 +74,19 @@ def test_demo_recipe_reads_the_shared_data_and_holds_out_the_validation_split():
     assert len(val_videos) >= 7 and len(train_videos) >= 10
 
 
+def test_mask_stage_of_the_demo_recipe_keeps_the_held_out_split_and_the_boxes():
+    shared_path("data", "davis2016")
+    stage1, stage2 = load_config(CONFIGS / "demo.yaml"), load_config(CONFIGS / "demo_masks.yaml")
+    assert stage2["model"] == {**stage1["model"], "mask_norm": "group"}
+    assert stage2["tracking"] == stage1["tracking"]
+    mask_branch = ["roi_heads.mask_head", "roi_heads.mask_predictor", "roi_heads.track_mask_predictor"]
+    assert stage2["train"]["trainable"] == stage2["train"]["init_exclude"] == mask_branch
+    for entry in stage2["data"]["sequences"]:
+        entry["root"] = entry["root"].replace("../shared", str(SHARED))
+    trained = {s.video for s in load_sequences(stage2["data"]["sequences"], "data.sequences")}
+    assert trained and not trained & {"bmx-trees", "camel", "dog", "libby", "Couple", "Crossing", "Football1"}
+
+
 def test_bad_entries_are_named(tmp_path):
     with pytest.raises(ValueError, match=r"data.sequences: exclude names sequence\(s\) not in .*: nope"):
         load_sequences([{"format": "otb", "root": str(shared_path("data", "otb")), "exclude": ["nope"]}], "data.sequences")

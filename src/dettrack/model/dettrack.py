@@ -7,10 +7,10 @@ trunks, ending in the class-agnostic tracking predictors (heads.py).
 """
 
 from collections import OrderedDict
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torchvision.models.detection import MaskRCNN
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
@@ -19,7 +19,7 @@ from torchvision.models.detection.image_list import ImageList
 from .attention import reweight
 from .backbone import BACKBONES, build_backbone, default_trainable_layers
 from .heads import DetTrackRoIHeads, Ranker
-from .rpn import propose_scaled, shares_first_conv
+from .rpn import proposal_limit, propose_scaled, shares_first_conv
 from .template import TemplateBuilder
 from .weights import load_torchvision_maskrcnn
 
@@ -117,6 +117,7 @@ class DetTrack(MaskRCNN):
         paste_masks: bool = True,
         max_candidates: Optional[int] = None,
         rank: Optional[Ranker] = None,
+        proposals: Optional[int] = None,
     ) -> Any:
         """Tracking mode on search images, one template each (or one image shared by all templates).
 
@@ -135,7 +136,7 @@ class DetTrack(MaskRCNN):
             normalized = [self.transform.normalize(img) for img in images]
             image_list = ImageList(self.transform.batch_images(normalized), [tuple(i.shape[-2:]) for i in normalized])
         features = self.backbone(image_list.tensors)
-        return self.track_features(image_list, features, templates, original_sizes, targets, paste_masks, max_candidates, rank)
+        return self.track_features(image_list, features, templates, original_sizes, targets, paste_masks, max_candidates, rank, proposals)
 
     def track_features(
         self,
@@ -147,6 +148,7 @@ class DetTrack(MaskRCNN):
         paste_masks: bool = True,
         max_candidates: Optional[int] = None,
         rank: Optional[Ranker] = None,
+        proposals: Optional[int] = None,
     ) -> Any:
         """The tracking head on an already computed pyramid: reweight, RPN, RoI heads, postprocess.
 
@@ -158,6 +160,7 @@ class DetTrack(MaskRCNN):
         rank (image index, boxes, scores -> ranking scores) re-orders each image's candidates
         before they are cut to max_candidates; boxes are in the network input's coordinates
         (the resized image), so scale any reference box by image_list.image_sizes.
+        proposals caps the RPN's proposals per image in inference (None: rpn_post_nms_top_n_test).
         """
         shared = None  # one pyramid under many templates: the RPN's first convolution is shared
         if templates is not None:
@@ -169,12 +172,13 @@ class DetTrack(MaskRCNN):
             elif len(image_list.image_sizes) != n:
                 raise ValueError(f"{len(image_list.image_sizes)} search images for {n} templates")
             features, maps = reweight(features, templates)
-        if shared is not None and not self.training and shares_first_conv(self.rpn):
-            proposals, rpn_losses = propose_scaled(self.rpn, image_list, shared, maps), {}
-        else:
-            proposals, rpn_losses = self.rpn(image_list, features, targets)
+        with proposal_limit(self.rpn, None if self.training else proposals):
+            if shared is not None and not self.training and shares_first_conv(self.rpn):
+                boxes, rpn_losses = propose_scaled(self.rpn, image_list, shared, maps), {}
+            else:
+                boxes, rpn_losses = self.rpn(image_list, features, targets)
         detections, head_losses = self.roi_heads(
-            features, proposals, image_list.image_sizes, targets, tracking=True, max_detections=max_candidates, rank=rank
+            features, boxes, image_list.image_sizes, targets, tracking=True, max_detections=max_candidates, rank=rank
         )
         if self.training:
             return {**rpn_losses, **head_losses}
@@ -202,6 +206,7 @@ def build_model(
     num_classes: int = 91,
     representation_size: int = 1024,
     mask_layers: Sequence[int] = (256, 256, 256, 256),
+    mask_norm: Optional[str] = None,
     **options: Any,
 ) -> DetTrack:
     """Build a DetTrack on one of the backbones in backbone.BACKBONES.
@@ -211,6 +216,9 @@ def build_model(
     ('MaskRCNN_ResNet50_FPN_Weights.COCO_V1' or a file), resnet50_fpn only.
     representation_size, mask_layers: widths of the shared box trunk (two FC layers) and
     mask trunk (3x3 convs); torchvision's Mask R-CNN sizes by default, smaller for CPU models.
+    mask_norm: None (torchvision's v1 mask trunk) or "group": GroupNorm after each 3x3 conv,
+    8 channels per group as in torchvision's v2 Mask R-CNN; it keeps the trunk trainable on
+    unnormalised FPN features (without it, ReLUs die and the masks go flat).
     options: DetTrack / torchvision MaskRCNN keyword arguments.
     The arguments are kept in `model.config` so checkpoints can rebuild the model.
     """
@@ -227,7 +235,7 @@ def build_model(
     heads = dict(
         box_head=TwoMLPHead(out_channels * resolution**2, representation_size),
         box_predictor=FastRCNNPredictor(representation_size, num_classes),
-        mask_head=MaskRCNNHeads(out_channels, mask_layers, dilation=1),
+        mask_head=MaskRCNNHeads(out_channels, mask_layers, dilation=1, norm_layer=_mask_norm_layer(mask_norm)),
         mask_predictor=MaskRCNNPredictor(mask_layers[-1], mask_layers[-1], num_classes),
     )
     model = DetTrack(backbone, num_classes=None, **heads, **options)
@@ -240,6 +248,15 @@ def build_model(
         "num_classes": num_classes,
         "representation_size": representation_size,
         "mask_layers": list(mask_layers),
+        **({"mask_norm": mask_norm} if mask_norm is not None else {}),
         **options,
     }
     return model
+
+
+def _mask_norm_layer(mask_norm: Optional[str]) -> Optional[Callable[[int], nn.Module]]:
+    if mask_norm is None:
+        return None
+    if mask_norm != "group":
+        raise ValueError(f"mask_norm must be None or 'group', got {mask_norm!r}")
+    return lambda channels: nn.GroupNorm(max(1, channels // 8), channels)

@@ -59,6 +59,11 @@ class MultiTracker:
     or of a very different size lose rank, and the box size changes at a rate set by the
     score. The built-in defaults switch it off (the paper's stateless tracker).
 
+    proposals and search_proposals cap the RPN proposals per object that reach the box head
+    on full frames and on search-region crops (0: the model's rpn_post_nms_top_n_test; an
+    unset search_proposals follows proposals). The RPN is already template-conditioned, so
+    few are needed; each costs RoIAlign and box-head work.
+
     Settings left as None take the model's own `tracking_defaults` (stored in its
     checkpoint by whoever trained it), then the built-in DEFAULTS.
 
@@ -80,6 +85,8 @@ class MultiTracker:
         "window_influence": 0.0,
         "scale_penalty": 0.0,
         "size_rate": 1.0,
+        "proposals": 0,
+        "search_proposals": 0,
     }
 
     def __init__(
@@ -94,6 +101,8 @@ class MultiTracker:
         window_influence: Optional[float] = None,
         scale_penalty: Optional[float] = None,
         size_rate: Optional[float] = None,
+        proposals: Optional[int] = None,
+        search_proposals: Optional[int] = None,
     ) -> None:
         given = {
             "presence_threshold": presence_threshold,
@@ -103,6 +112,8 @@ class MultiTracker:
             "window_influence": window_influence,
             "scale_penalty": scale_penalty,
             "size_rate": size_rate,
+            "proposals": proposals,
+            "search_proposals": search_proposals,
         }
         settings = {**self.DEFAULTS, **getattr(model, "tracking_defaults", {})}
         settings.update({k: v for k, v in given.items() if v is not None})
@@ -112,6 +123,12 @@ class MultiTracker:
             raise ValueError(f"presence_threshold must be in [0, 1], got {presence_threshold}")
         if search_region and (search_region < 64 or context <= 1.0 or refresh_every < 1):
             raise ValueError("search_region needs a size >= 64, context > 1 and refresh_every >= 1")
+        counts = {"proposals": settings["proposals"], "search_proposals": settings["search_proposals"]}
+        for name, count in counts.items():
+            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+                raise ValueError(f"{name} must be an integer >= 0 (0: the model's rpn_post_nms_top_n_test), got {count!r}")
+        self.proposals = counts["proposals"] or None
+        self.search_proposals = counts["search_proposals"] or self.proposals
         self.search_region = search_region
         self.context = context
         self.refresh_every = refresh_every
@@ -200,7 +217,7 @@ class MultiTracker:
             priors = [_xyxy(self.objects[i].last_box, image.device) * scale if self._prior_on(self.objects[i]) else None for i in full]
             found = self.model.track_features(
                 image_list, features, templates, [tuple(image.shape[-2:])], paste_masks=False,
-                max_candidates=self._max_candidates, rank=self._ranker(priors),
+                max_candidates=self._max_candidates, rank=self._ranker(priors), proposals=self.proposals,
             )
             candidates.update(zip(full, found))
         if local:
@@ -212,7 +229,8 @@ class MultiTracker:
                 for i, (left, top, side) in zip(local, windows)
             ]
             found = self.model.track(
-                list(crops), templates, resize=False, paste_masks=False, max_candidates=self._max_candidates, rank=self._ranker(priors)
+                list(crops), templates, resize=False, paste_masks=False, max_candidates=self._max_candidates,
+                rank=self._ranker(priors), proposals=self.search_proposals,
             )
             for i, window, c in zip(local, windows, found):
                 candidates[i] = to_frame(c, window, self.search_region, self.frame_size)

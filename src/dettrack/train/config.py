@@ -26,6 +26,9 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "grad_clip": 10.0,
     "detection_ratio": 0.25,  # share of iterations that are detection batches
     "loss_weights": {},  # e.g. {loss_mask: 2.0}: a factor per loss term (torchvision's names), 1 for the rest
+    "init_from": None,  # a dettrack model file whose weights start the run (fine-tuning; same architecture)
+    "init_exclude": [],  # parameter-name prefixes not taken from init_from (they start fresh, may differ in shape)
+    "trainable": [],  # parameter-name prefixes that train (e.g. [roi_heads.mask_head]); empty: all
     "checkpoint_every": 200,
     "keep_last": 3,
     "log_every": 10,
@@ -130,6 +133,10 @@ def complete(raw: dict[str, Any], source: str) -> dict[str, Any]:
     weights = config["train"]["loss_weights"]
     if not isinstance(weights, dict) or sorted(set(weights) - set(LOSSES)):
         raise ValueError(f"{source}: train.loss_weights must map loss names ({', '.join(LOSSES)}) to factors, got {weights!r}")
+    for key in ("trainable", "init_exclude"):
+        prefixes = config["train"][key]
+        if not isinstance(prefixes, list) or not all(isinstance(p, str) and p for p in prefixes):
+            raise ValueError(f"{source}: train.{key} must be a list of parameter-name prefixes, got {prefixes!r}")
     return config
 
 

@@ -20,6 +20,7 @@ from ..model import DetTrack, build_model, save_checkpoint
 from . import distributed
 from .checkpoints import latest_training_state, restore_rng, rng_state, save_training_state
 from .config import dump_config
+from .finetune import load_initial_weights, train_only
 from .stream import TrainingStream, first_item
 
 StreamFactory = Callable[[dict[str, Any], int], TrainingStream]
@@ -86,13 +87,16 @@ def train(
         torch.set_num_threads(settings["threads"])
     torch.manual_seed(settings["seed"])
     model = make_model(config).to(env.device).train()
+    state = latest_training_state(ckpt_dir) if resume else None
+    if state is None and settings["init_from"]:
+        load_initial_weights(model, settings["init_from"], settings["init_exclude"])
+    train_only(model, settings["trainable"])
     optimizer = make_optimizer(model, settings)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda i: lr_factor(i, settings))
     use_amp = bool(settings["amp"]) and env.device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
 
     start = 0
-    state = latest_training_state(ckpt_dir) if resume else None
     if state is not None:
         if state["config"] != model.config:
             raise ValueError(f"{state['path']} was trained with another model config; use a fresh --out")
