@@ -7,9 +7,10 @@ similarity S_n is one scalar per location, so the convolution factorises:
     conv(P * S)(x) = b + sum_k (W_k P)(x + k) * S(x + k)
 
 over the 9 kernel offsets k. The nine 1x1 products W_k P are computed once per frame
-(the cost of one convolution); each object then costs nine multiply-adds per output
-value instead of a full convolution. The result equals the plain path up to float
-rounding. Training runs torchvision's RPN as it is.
+(one matrix product); each object then costs nine multiply-adds per output value
+instead of a full convolution. The 1x1 objectness and box predictors of all objects run
+as one batched matrix product. The result equals the plain path up to float rounding.
+Training runs torchvision's RPN as it is. proposal_limit caps the proposals per image.
 """
 
 from collections import OrderedDict
