@@ -1,7 +1,9 @@
 import pytest
 import torch
+from torchvision.ops import FrozenBatchNorm2d
 
-from dettrack.model.backbone import BACKBONES, build_backbone
+import dettrack
+from dettrack.model.backbone import BACKBONES, build_backbone, fold_frozen_batchnorm
 from dettrack.model.weights import resolve_state_dict
 
 from conftest import shared_path
@@ -61,3 +63,50 @@ def test_a_local_resnet_file_round_trips(tmp_path):
     torch.save({"state_dict": dict(source.body.state_dict())}, path)
     loaded = build_backbone("resnet18_fpn", weights=str(path))
     torch.testing.assert_close(loaded.body["layer4"][1].conv2.weight, source.body["layer4"][1].conv2.weight)
+
+
+def _randomise_frozen_norms(module: torch.nn.Module) -> int:
+    generator = torch.Generator().manual_seed(0)
+    norms = [m for m in module.modules() if isinstance(m, FrozenBatchNorm2d)]
+    for norm in norms:
+        c = norm.weight.numel()
+        norm.weight.copy_(torch.rand(c, generator=generator) + 0.5)
+        norm.bias.copy_(torch.randn(c, generator=generator))
+        norm.running_mean.copy_(torch.randn(c, generator=generator))
+        norm.running_var.copy_(torch.rand(c, generator=generator) + 0.5)
+    return len(norms)
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v2_fpn", "resnet18_fpn"])
+def test_folding_frozen_batchnorm_keeps_the_function(name):
+    backbone = build_backbone(name, out_channels=32).eval()
+    count = _randomise_frozen_norms(backbone.body)
+    image = torch.rand(1, 3, 96, 128)
+    with torch.no_grad():
+        before = backbone(image)
+        assert fold_frozen_batchnorm(backbone.body) == count > 0
+        after = backbone(image)
+    assert not any(isinstance(m, FrozenBatchNorm2d) for m in backbone.modules())
+    for key in before:
+        torch.testing.assert_close(after[key], before[key], rtol=1e-4, atol=1e-4)
+
+
+def test_a_folded_model_round_trips_and_exports(tmp_path):
+    from dettrack.cli import main
+
+    model = dettrack.build_model("mobilenet_v2_fpn", out_channels=32, representation_size=64, mask_layers=[32], num_classes=3, min_size=96, max_size=128)
+    _randomise_frozen_norms(model)
+    source = tmp_path / "plain.pt"
+    dettrack.save_checkpoint(model.eval(), source)
+    folded = tmp_path / "folded.pt"
+    assert main(["export", str(source), str(folded), "--fold-batchnorm", "--quiet"]) == 0
+    restored = dettrack.load_checkpoint(folded)
+    assert restored.config["fold_batchnorm"] is True
+    assert not any(isinstance(m, FrozenBatchNorm2d) for m in restored.modules())
+    image, box = torch.rand(3, 96, 128), torch.tensor([20.0, 20.0, 70.0, 60.0])
+    with torch.no_grad():
+        expected = model.backbone(torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(1)))
+        got = restored.backbone(torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(1)))
+        torch.testing.assert_close(model.make_template([image], box[None]), restored.make_template([image], box[None]), rtol=1e-3, atol=1e-4)
+    for key in expected:
+        torch.testing.assert_close(got[key], expected[key], rtol=1e-4, atol=1e-4)

@@ -21,11 +21,26 @@ def test_shipped_model_loads_with_its_tracking_defaults():
     assert session.search_region == model.tracking_defaults["search_region"] > 0
 
 
-def test_shipped_model_follows_the_held_out_dog():
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max((a | b).sum(), 1))
+
+
+def test_shipped_model_follows_and_segments_the_held_out_dog():
     # DAVIS-2016 dog is in the validation split of configs/demo.yaml (never trained on)
     dog = next(s for s in open_dataset("davis2016", shared_path("data", "davis2016")) if s.name == "dog")
     tracker = dettrack.Tracker(dettrack.load_pretrained())
     tracker.init(dog.frame(0), dog.boxes[0])
-    ious = [iou_xywh(np.asarray([tracker.update(dog.frame(t)).box]), dog.boxes[t : t + 1])[0] for t in range(1, 21)]
+    ious, mask_j, box_j = [], [], []
+    for t in range(1, 21):
+        result = tracker.update(dog.frame(t))
+        ious.append(iou_xywh(np.asarray([result.box]), dog.boxes[t : t + 1])[0])
+        truth = dog.mask(t) > 0
+        x, y, w, h = (int(round(v)) for v in result.box)
+        filled = np.zeros_like(truth)
+        filled[max(y, 0) : y + h, max(x, 0) : x + w] = True
+        mask_j.append(_jaccard(result.mask, truth))
+        box_j.append(_jaccard(filled, truth))
     # CSRT reaches AO 0.41 on the whole sequence; a lost or random track would be near 0
     assert np.mean(ious) > 0.3, ious
+    # the mask follows the dog's shape: better than filling its own box (a flat or empty mask is not)
+    assert np.mean(mask_j) > np.mean(box_j) + 0.05, (mask_j, box_j)

