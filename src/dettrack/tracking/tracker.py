@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 from torchvision.models.detection.roi_heads import paste_masks_in_image
 
-from ..boxes import xyxy_to_xywh
+from ..boxes import xywh_to_xyxy, xyxy_to_xywh
 from ..model.dettrack import DetTrack
 from ..model.heads import Ranker
 from .inputs import Frame, check_box, frame_to_tensor
@@ -363,5 +363,4 @@ class Tracker:
 
 
 def _xyxy(box_xywh: tuple[float, ...], device: torch.device) -> Tensor:
-    x, y, w, h = box_xywh
-    return torch.tensor([x, y, x + w, y + h], device=device)
+    return xywh_to_xyxy(torch.tensor(box_xywh, dtype=torch.float32, device=device))
