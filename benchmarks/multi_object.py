@@ -13,7 +13,6 @@ import time
 import numpy as np
 import torch
 
-import dettrack
 from dettrack.commands.settings import add_tracking_option, parse_settings
 from dettrack.tracking import MultiTracker
 

@@ -19,7 +19,6 @@ from dettrack.commands.settings import add_tracking_option, parse_settings
 from dettrack.data import open_dataset
 from dettrack.eval.metrics.overlap import iou_xywh
 from dettrack.eval.peers import make_tracker
-from dettrack.tracking import MultiTracker
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -55,6 +54,7 @@ def main() -> None:
     parser.add_argument("--backbones", nargs="*", default=["resnet50_fpn", "resnet18_fpn", "mobilenet_v2_fpn", "mobilenet_v3_fpn"])
     parser.add_argument("--backbone-frames", type=int, default=8, help="frames timed for the random-weight backbones")
     parser.add_argument("--skip-peers", action="store_true", help="time dettrack only")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (dettrack only; CUDA runs with fp16 autocast)")
     add_tracking_option(parser, "for dettrack: ")
     args = parser.parse_args()
     tracking = parse_settings(args.tracking)
@@ -67,7 +67,7 @@ def main() -> None:
     davis = [s for s in open_dataset("davis2016", args.davis) if s.name in args.sequences]
     otb = open_dataset("otb", args.otb) if Path(args.otb).is_dir() else []
     sets = {"DAVIS 480p": davis, "OTB": otb}
-    model = load_model(args.model, "cpu")
+    model = load_model(args.model, args.device)
     trackers = {"dettrack full frame": lambda: make_tracker("dettrack", model, search_region=0, tracking=tracking)}
     for size in args.search_regions:
         trackers[f"dettrack search region {size}"] = lambda size=size: make_tracker("dettrack", model, search_region=size, tracking=tracking)
@@ -75,7 +75,7 @@ def main() -> None:
         if not args.skip_peers:
             trackers[label] = lambda name=name: make_tracker(name, nanotrack_folder=args.nanotrack)
     print(f"{args.model}, tracking settings {tracking or 'of the model'}")
-    print(f"{args.threads} threads, CPU, up to {args.max_frames} frames per sequence; AO = mean IoU on present frames\n")
+    print(f"{args.threads} threads, {args.device}, up to {args.max_frames} frames per sequence; AO = mean IoU on present frames\n")
     print("| tracker | " + " | ".join(f"{k} FPS | {k} AO" for k in sets) + " |")
     print("|---|" + "---|---|" * len(sets))
     for name, make in trackers.items():
@@ -88,7 +88,7 @@ def main() -> None:
     print("| backbone | FPS |")
     print("|---|---|")
     for backbone in args.backbones:
-        fps, _ = run(make_tracker("dettrack", load_model(backbone, "cpu"), search_region=0), davis[:1], args.backbone_frames)
+        fps, _ = run(make_tracker("dettrack", load_model(backbone, args.device), search_region=0), davis[:1], args.backbone_frames)
         print(f"| {backbone} | {fps:.2f} |", flush=True)
 
 

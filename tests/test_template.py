@@ -191,6 +191,21 @@ def test_linreg_template_suppresses_the_background():
     assert background.abs().mean() < 0.2
 
 
+def test_template_is_solved_in_single_precision_under_autocast():
+    # on CUDA the tracker runs under fp16 autocast, where the Gram matrix of ~1000 features
+    # overflows; the builder must solve in fp32 whatever the surrounding autocast says
+    box = torch.tensor([[100.0, 100.0, 160.0, 160.0]])
+    features = _pyramid_with_objects(box, d=64)
+    builder = TemplateBuilder("linreg", num_negatives=1024, ridge_lambda=0.01)
+    plain = builder(features, box, [(256, 256)], (256, 256))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        half_features = OrderedDict((k, v.bfloat16()) for k, v in features.items())
+        under_autocast = builder(half_features, box, [(256, 256)], (256, 256))
+    assert under_autocast.dtype == torch.float32
+    torch.testing.assert_close(under_autocast, builder(OrderedDict((k, v.float()) for k, v in half_features.items()), box, [(256, 256)], (256, 256)))
+    assert torch.nn.functional.cosine_similarity(under_autocast, plain).item() > 0.99
+
+
 def test_unknown_variant_is_rejected():
     with pytest.raises(ValueError, match="unknown template variant"):
         TemplateBuilder("cosine")

@@ -270,7 +270,22 @@ class TemplateBuilder(torch.nn.Module):
         image_sizes: list[tuple[int, int]],
         padded_size: tuple[int, int],
     ) -> Tensor:
-        """features: FPN maps of B template frames; boxes: [B, 4] xyxy in the same (resized) pixels."""
+        """features: FPN maps of B template frames; boxes: [B, 4] xyxy in the same (resized) pixels.
+
+        Always computed in fp32, also under fp16 autocast on CUDA: the ridge system's Gram
+        matrix sums ~1000 squared features and overflows fp16's range.
+        """
+        with torch.autocast(boxes.device.type, enabled=False):
+            single = OrderedDict((name, f.float()) for name, f in features.items())
+            return self._build(single, boxes.float(), image_sizes, padded_size)
+
+    def _build(
+        self,
+        features: "OrderedDict[str, Tensor]",
+        boxes: Tensor,
+        image_sizes: list[tuple[int, int]],
+        padded_size: tuple[int, int],
+    ) -> Tensor:
         boxes = box_ops.clip_boxes_to_image(boxes, padded_size)
         maps = list(features.values())[: K_MAX - K_MIN + 1]
         strides = _level_strides(features, padded_size)
