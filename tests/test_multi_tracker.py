@@ -76,7 +76,7 @@ def test_search_region_geometry_round_trips():
     image[:, 40:60, 120:150] = 1.0  # a bright block
     window = crop_window((120, 40, 30, 20), context=3.0, frame_size=(100, 200))
     left, top, side = window
-    assert side == pytest.approx(3.0 * (30 * 20) ** 0.5)
+    assert side == round(3.0 * (30 * 20) ** 0.5) and (left, top) == (round(135 - side / 2), round(50 - side / 2))
     crop = crop_images(image, [window], 64)[0]
     # the block sits in the middle of the crop
     scale = side / 64
@@ -88,6 +88,11 @@ def test_search_region_geometry_round_trips():
     back = to_frame({"boxes": block, "scores": torch.ones(1), "masks": head_masks}, window, 64, (100, 200))
     torch.testing.assert_close(back["boxes"], torch.tensor([[120.0, 40.0, 150.0, 60.0]]), atol=1e-3, rtol=0)
     assert back["masks"] is head_masks  # box-relative masks are pasted at the mapped boxes later
+    # a window sticking out of the frame: outside reads zero, inside is the frame itself (scale 1)
+    ramp = torch.arange(100 * 200, dtype=torch.float32).view(1, 100, 200).expand(3, -1, -1)
+    corner = crop_images(ramp, [(-20, -10, 64)], 64)[0]
+    assert corner[:, :10].abs().sum() == 0 and corner[:, :, :20].abs().sum() == 0
+    torch.testing.assert_close(corner[:, 10:, 20:], ramp[:, :54, :44])
 
 
 def test_search_region_mode_switches_between_crops_and_full_frames(model):
@@ -148,3 +153,19 @@ def test_proposal_caps_reach_the_box_head_on_frames_and_crops(model):
     assert counts == [12, 6]
     with pytest.raises(ValueError, match="search_proposals must be an integer >= 0"):
         MultiTracker(model, search_proposals=-1)
+
+
+def test_search_crops_can_leave_the_finest_rpn_level_out(model):
+    frames = _frames(3)
+    levels = []
+    hook = model.rpn.head.register_forward_hook(lambda m, args, out: levels.append(len(args[0])))
+    try:
+        session = MultiTracker(model, search_region=64, presence_threshold=0.0, search_skip_levels=1)
+        session.add(frames[0], (10, 20, 40, 30))
+        session.update(frames[1])  # full frame: every level
+        result = session.update(frames[2])[0]  # search-region crop: the four coarser ones
+    finally:
+        hook.remove()
+    assert levels == [5, 4] and result.box is not None
+    with pytest.raises(ValueError, match="search_skip_levels must leave the RPN at least one of its 5 levels"):
+        MultiTracker(model, search_skip_levels=5)

@@ -69,10 +69,11 @@ def test_stream_is_a_pure_function_of_iteration_and_rank():
 
 def test_killed_and_resumed_run_ends_with_the_same_weights(tmp_path):
     config = tiny_config()
-    straight = train(config, tmp_path / "straight", make_stream, quiet=True)
-    train(config, tmp_path / "parts", make_stream, quiet=True, stop_after=2)  # "killed" after iteration 2
+    # bit-exact resumption is a CPU property: CUDA's atomics make backward passes vary slightly
+    straight = train(config, tmp_path / "straight", make_stream, quiet=True, device="cpu")
+    train(config, tmp_path / "parts", make_stream, quiet=True, stop_after=2, device="cpu")  # "killed" after iteration 2
     assert [p.name for p in list_checkpoints(tmp_path / "parts" / "checkpoints")] == ["iter_00000002.pt"]
-    resumed = train(config, tmp_path / "parts", make_stream, resume=True, quiet=True)
+    resumed = train(config, tmp_path / "parts", make_stream, resume=True, quiet=True, device="cpu")
     a = torch.load(straight, weights_only=True)["state_dict"]
     b = torch.load(resumed, weights_only=True)["state_dict"]
     initial = dettrack.build_model(**config["model"]).state_dict()
@@ -132,7 +133,7 @@ def test_two_process_ddp_keeps_replicas_identical(tmp_path):
 def test_loss_weights_scale_each_term(tmp_path):
     def mask_logits_after(run: Path, weights: dict) -> list[torch.Tensor]:
         config = tiny_config(iterations=2, checkpoint_every=1, keep_last=2, weight_decay=0.0, loss_weights=weights)
-        train(config, run, make_stream, quiet=True)
+        train(config, run, make_stream, quiet=True, device="cpu")  # exact zeros need exact arithmetic
         states = [torch.load(p, weights_only=True)["state_dict"] for p in list_checkpoints(run / "checkpoints")]
         return [s["roi_heads.track_mask_predictor.mask_fcn_logits.weight"] for s in states]
 

@@ -70,6 +70,7 @@ def annotate(frame: np.ndarray, detections: list[dict]) -> np.ndarray:
 
 def run(args: argparse.Namespace, model: DetTrack) -> int:
     source = Path(args.input)
+    model = model.to(memory_format=torch.channels_last)  # faster convolutions, the same detections
     classes = class_filter(args.classes, model.roi_heads.box_predictor.cls_score.out_features) if args.classes else set()
     out = Path(args.out)
     started = time.perf_counter()

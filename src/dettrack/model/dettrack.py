@@ -19,7 +19,7 @@ from torchvision.models.detection.image_list import ImageList
 from .attention import reweight
 from .backbone import BACKBONES, build_backbone, default_trainable_layers, fold_frozen_batchnorm
 from .heads import DetTrackRoIHeads, Ranker
-from .rpn import proposal_limit, propose_scaled, shares_first_conv
+from .rpn import coarse_levels, proposal_limit, propose_scaled, shares_first_conv, without_finest
 from .template import TemplateBuilder
 from .weights import load_torchvision_maskrcnn
 
@@ -118,6 +118,7 @@ class DetTrack(MaskRCNN):
         max_candidates: Optional[int] = None,
         rank: Optional[Ranker] = None,
         proposals: Optional[int] = None,
+        skip_levels: int = 0,
     ) -> Any:
         """Tracking mode on search images, one template each (or one image shared by all templates).
 
@@ -136,7 +137,9 @@ class DetTrack(MaskRCNN):
             normalized = [self.transform.normalize(img) for img in images]
             image_list = ImageList(self.transform.batch_images(normalized), [tuple(i.shape[-2:]) for i in normalized])
         features = self.backbone(image_list.tensors)
-        return self.track_features(image_list, features, templates, original_sizes, targets, paste_masks, max_candidates, rank, proposals)
+        return self.track_features(
+            image_list, features, templates, original_sizes, targets, paste_masks, max_candidates, rank, proposals, skip_levels
+        )
 
     def track_features(
         self,
@@ -149,6 +152,7 @@ class DetTrack(MaskRCNN):
         max_candidates: Optional[int] = None,
         rank: Optional[Ranker] = None,
         proposals: Optional[int] = None,
+        skip_levels: int = 0,
     ) -> Any:
         """The tracking head on an already computed pyramid: reweight, RPN, RoI heads, postprocess.
 
@@ -161,6 +165,8 @@ class DetTrack(MaskRCNN):
         before they are cut to max_candidates; boxes are in the network input's coordinates
         (the resized image), so scale any reference box by image_list.image_sizes.
         proposals caps the RPN's proposals per image in inference (None: rpn_post_nms_top_n_test).
+        skip_levels > 0 has the RPN propose from the coarser levels only, leaving out that many
+        of the finest (inference; see rpn.coarse_levels); the RoI heads still use every level.
         """
         shared = None  # one pyramid under many templates: the RPN's first convolution is shared
         if templates is not None:
@@ -172,11 +178,12 @@ class DetTrack(MaskRCNN):
             elif len(image_list.image_sizes) != n:
                 raise ValueError(f"{len(image_list.image_sizes)} search images for {n} templates")
             features, maps = reweight(features, templates)
-        with proposal_limit(self.rpn, None if self.training else proposals):
+        skip = 0 if self.training else skip_levels
+        with proposal_limit(self.rpn, None if self.training else proposals), coarse_levels(self.rpn, skip):
             if shared is not None and not self.training and shares_first_conv(self.rpn):
-                boxes, rpn_losses = propose_scaled(self.rpn, image_list, shared, maps), {}
+                boxes, rpn_losses = propose_scaled(self.rpn, image_list, without_finest(shared, skip), without_finest(maps, skip)), {}
             else:
-                boxes, rpn_losses = self.rpn(image_list, features, targets)
+                boxes, rpn_losses = self.rpn(image_list, without_finest(features, skip), targets)
         detections, head_losses = self.roi_heads(
             features, boxes, image_list.image_sizes, targets, tracking=True, max_detections=max_candidates, rank=rank
         )
