@@ -71,7 +71,8 @@ class MultiTracker:
     checkpoint by whoever trained it), then the built-in DEFAULTS.
 
     Without smoothing only the top candidate is computed (one mask per object); the
-    smoothness rescoring needs every candidate's mask.
+    smoothness rescoring needs every candidate's mask. The session puts the model in eval
+    mode with channels-last weights (faster convolutions, the same results up to rounding).
 
     Example:
         session = MultiTracker(model)
