@@ -19,6 +19,7 @@ from torchvision.models.detection.image_list import ImageList
 from .attention import reweight
 from .backbone import BACKBONES, build_backbone, default_trainable_layers, fold_frozen_batchnorm
 from .heads import DetTrackRoIHeads, Ranker
+from .pooling import ThreadedMultiScaleRoIAlign
 from .rpn import coarse_levels, proposal_limit, propose_scaled, shares_first_conv, without_finest
 from .template import TemplateBuilder
 from .weights import load_torchvision_maskrcnn
@@ -68,6 +69,10 @@ class DetTrack(MaskRCNN):
         track_jitter_proposals: int = 0,
         **kwargs: Any,
     ) -> None:
+        # torchvision's default poolers, with RoIs pooled by several CPU threads in inference
+        levels = ["0", "1", "2", "3"]
+        kwargs.setdefault("box_roi_pool", ThreadedMultiScaleRoIAlign(levels, output_size=7, sampling_ratio=2))
+        kwargs.setdefault("mask_roi_pool", ThreadedMultiScaleRoIAlign(levels, output_size=14, sampling_ratio=2))
         super().__init__(backbone, num_classes=num_classes, **kwargs)
         self.roi_heads = DetTrackRoIHeads(self.roi_heads, track_score_thresh, track_detections_per_img, track_jitter_proposals)
         self.template_builder = TemplateBuilder(template_variant, num_negatives, ridge_lambda, calibrate=calibrate_template, levels=template_levels)
