@@ -194,3 +194,20 @@ def test_fine_tuning_errors_name_the_problem(tmp_path):
     dettrack.save_checkpoint(dettrack.build_model(**other), path)
     with pytest.raises(ValueError, match=r"train.init_from .*other.pt.*wrong shape"):
         train(tiny_config(init_from=str(path)), tmp_path / "mismatch", make_stream, quiet=True)
+
+
+def test_validation_leaves_the_training_weights_in_their_layout(tmp_path):
+    seen = []
+
+    def validate(model):
+        dettrack.Tracker(model)  # an inference session switches the weights to channels-last
+        conv = next(m for m in model.backbone.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (3, 3) and m.groups == 1)
+        seen.append(conv.weight.is_contiguous(memory_format=torch.channels_last) and not conv.weight.is_contiguous())
+        return {"AO": 0.0}
+
+    config = tiny_config(iterations=2)
+    config["val"]["every"] = 1
+    final = train(config, tmp_path, make_stream, validate, quiet=True, device="cpu")
+    weights = torch.load(final, weights_only=True)["state_dict"]
+    assert seen == [True, True]
+    assert all(w.is_contiguous() for w in weights.values())

@@ -211,7 +211,9 @@ def _checkpoint(model, optimizer, scheduler, scaler, iteration, folder, keep_las
 def _validate(model: DetTrack, validate: Validator, writer, iteration: int, bar) -> None:
     model.eval()
     metrics = validate(model)
-    model.train()
+    # the validator's tracker switched the weights to channels-last for inference; training
+    # (and DDP's gradient buckets, on the main rank only) carries on in its own layout
+    model.to(memory_format=torch.contiguous_format).train()
     for k, v in metrics.items():
         if writer is not None:
             writer.add_scalar(f"val/{k}", v, iteration)
