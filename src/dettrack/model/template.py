@@ -276,42 +276,33 @@ class TemplateBuilder(torch.nn.Module):
         matrix sums ~1000 squared features and overflows fp16's range.
         """
         with torch.autocast(boxes.device.type, enabled=False):
-            single = OrderedDict((name, f.float()) for name, f in features.items())
-            return self._build(single, boxes.float(), image_sizes, padded_size)
-
-    def _build(
-        self,
-        features: "OrderedDict[str, Tensor]",
-        boxes: Tensor,
-        image_sizes: list[tuple[int, int]],
-        padded_size: tuple[int, int],
-    ) -> Tensor:
-        boxes = box_ops.clip_boxes_to_image(boxes, padded_size)
-        maps = list(features.values())[: K_MAX - K_MIN + 1]
-        strides = _level_strides(features, padded_size)
-        centres = ((boxes[:, :2] + boxes[:, 2:]) / 2).unsqueeze(1)  # [B, 1, 2]
-        every_level = torch.cat([sample_at(f, centres, s) for f, s in zip(maps, strides)], dim=1)  # [B, L, D]
-        if self.levels == "all":
-            levels = torch.arange(len(maps)).expand(len(boxes), -1)  # [B, L]
-            positive = every_level
-        else:
-            levels = (fpn_level(boxes) - K_MIN).unsqueeze(1)  # [B, 1]
-            positive = every_level.gather(1, levels.to(every_level.device)[..., None].expand(-1, -1, every_level.shape[-1]))
-        if self.variant == "center":
-            return _unit_response(positive.mean(1))
-        if self.variant == "mean_pos":
-            return _unit_response(self._mean_positive(maps, boxes, levels, strides))
-        negatives = sample_negatives(features, boxes, image_sizes, padded_size, self.num_negatives, self.seed)
-        if self.variant == "mean_diff":
-            pos = self._mean_positive(maps, boxes, levels, strides)
-            real = (negatives.abs().sum(-1, keepdim=True) > 0).to(negatives.dtype)
-            neg_mean = (negatives * real).sum(1) / real.sum(1).clamp(min=1)
-            return _unit_response(pos - neg_mean)
-        lam = relative_lambda(positive, negatives, self.ridge_lambda)
-        template = ridge_template(positive, negatives, lam)
-        if self.calibrate:
-            template = calibrate_template(template, positive)
-        return template
+            features = OrderedDict((name, f.float()) for name, f in features.items())
+            boxes = box_ops.clip_boxes_to_image(boxes.float(), padded_size)
+            maps = list(features.values())[: K_MAX - K_MIN + 1]
+            strides = _level_strides(features, padded_size)
+            centres = ((boxes[:, :2] + boxes[:, 2:]) / 2).unsqueeze(1)  # [B, 1, 2]
+            every_level = torch.cat([sample_at(f, centres, s) for f, s in zip(maps, strides)], dim=1)  # [B, L, D]
+            if self.levels == "all":
+                levels = torch.arange(len(maps)).expand(len(boxes), -1)  # [B, L]
+                positive = every_level
+            else:
+                levels = (fpn_level(boxes) - K_MIN).unsqueeze(1)  # [B, 1]
+                positive = every_level.gather(1, levels.to(every_level.device)[..., None].expand(-1, -1, every_level.shape[-1]))
+            if self.variant == "center":
+                return _unit_response(positive.mean(1))
+            if self.variant == "mean_pos":
+                return _unit_response(self._mean_positive(maps, boxes, levels, strides))
+            negatives = sample_negatives(features, boxes, image_sizes, padded_size, self.num_negatives, self.seed)
+            if self.variant == "mean_diff":
+                pos = self._mean_positive(maps, boxes, levels, strides)
+                real = (negatives.abs().sum(-1, keepdim=True) > 0).to(negatives.dtype)
+                neg_mean = (negatives * real).sum(1) / real.sum(1).clamp(min=1)
+                return _unit_response(pos - neg_mean)
+            lam = relative_lambda(positive, negatives, self.ridge_lambda)
+            template = ridge_template(positive, negatives, lam)
+            if self.calibrate:
+                template = calibrate_template(template, positive)
+            return template
 
     @staticmethod
     def _mean_positive(maps: list[Tensor], boxes: Tensor, levels: Tensor, strides: list[tuple[float, float]]) -> Tensor:
