@@ -17,6 +17,7 @@ coarse_levels lets it propose from the coarser pyramid levels only.
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from itertools import product
 from typing import Optional
 
@@ -145,11 +146,17 @@ def coarse_levels(rpn: RegionProposalNetwork, skip: int) -> Iterator[None]:
     generator = rpn.anchor_generator
     if not 0 < skip < len(generator.sizes):
         raise ValueError(f"can skip 0 to {len(generator.sizes) - 1} of the RPN's {len(generator.sizes)} levels, got {skip}")
-    rpn.anchor_generator = AnchorGenerator(generator.sizes[skip:], generator.aspect_ratios[skip:])
+    rpn.anchor_generator = _coarse_generator(generator.sizes[skip:], generator.aspect_ratios[skip:])
     try:
         yield
     finally:
         rpn.anchor_generator = generator
+
+
+@lru_cache(maxsize=16)
+def _coarse_generator(sizes: tuple, aspect_ratios: tuple) -> AnchorGenerator:
+    """One generator per anchor layout, built once rather than on every crop."""
+    return AnchorGenerator(sizes, aspect_ratios)
 
 
 def without_finest(maps: "OrderedDict[str, Tensor]", skip: int) -> "OrderedDict[str, Tensor]":
