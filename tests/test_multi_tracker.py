@@ -169,3 +169,23 @@ def test_search_crops_can_leave_the_finest_rpn_level_out(model):
     assert levels == [5, 4] and result.box is not None
     with pytest.raises(ValueError, match="search_skip_levels must leave the RPN at least one of its 5 levels"):
         MultiTracker(model, search_skip_levels=5)
+
+
+def test_shared_pyramid_reaches_the_roi_heads_in_nchw(model):
+    """With many objects the reweighted maps feed only RoIAlign, whose CPU kernel reads NCHW:
+    the shared channels-last pyramid is converted once, before reweighting, not per object."""
+    frames = _frames(2)
+    layouts = []
+
+    def record(module, args):
+        layouts.append([f.is_contiguous() for f in args[0].values()])
+
+    hook = model.roi_heads.register_forward_pre_hook(record)
+    try:
+        session = MultiTracker(model)  # channels-last weights: the backbone's maps are channels-last
+        session.add(frames[0], (10, 20, 40, 30))
+        session.add(frames[0], (100, 70, 40, 30))
+        session.update(frames[1])
+    finally:
+        hook.remove()
+    assert layouts and all(all(level) for level in layouts)
