@@ -1,6 +1,6 @@
 import numpy as np
 
-from dettrack.train.samples import PairSample, crop_search, flip_pair, jitter_box, pair_inputs
+from dettrack.train.samples import PairSample, crop_search, flip_pair, jitter_box, pair_inputs, photometric
 
 
 def _sample(absent: bool = False) -> PairSample:
@@ -50,3 +50,17 @@ def test_jitter_stays_near_the_box_and_inside_the_image():
         assert (j >= 0).all() and j[2] <= 160 and j[3] <= 100
         assert abs((j[0] + j[2]) / 2 - 35) <= 0.1 * 50 + 1e-9
         assert 50 * np.exp(-0.1) - 1e-9 <= j[2] - j[0] <= 50 * np.exp(0.1) + 1e-9
+
+
+def test_photometric_jitter_changes_colours_not_geometry_and_replays_under_a_seed():
+    image = _sample().search_image
+    image.setflags(write=False)  # frames read from files may be read-only
+    a = photometric(image, np.random.default_rng(5))
+    assert a.dtype == np.uint8 and a.shape == image.shape
+    assert np.array_equal(a, photometric(image, np.random.default_rng(5)))
+    assert np.abs(a.astype(int) - image).mean() > 2
+    changed = [not np.array_equal(photometric(image, np.random.default_rng(seed)), a) for seed in range(6, 12)]
+    assert all(changed)
+    # grayscale draws give three equal channels
+    grays = [g for g in (photometric(image, np.random.default_rng(seed)) for seed in range(60)) if (g[..., 0] == g[..., 1]).all() and (g[..., 1] == g[..., 2]).all()]
+    assert 1 <= len(grays) <= 15

@@ -10,6 +10,7 @@ from typing import Optional
 
 import numpy as np
 import torch
+import torchvision.transforms.v2.functional as TF
 from torch import Tensor
 
 
@@ -46,6 +47,28 @@ def jitter_box(box: np.ndarray, amount: float, rng: np.random.Generator, size: t
     if out[2] - out[0] < 1 or out[3] - out[1] < 1:
         return box.astype(np.float64)
     return out
+
+
+def photometric(image: np.ndarray, rng: np.random.Generator, strength: float = 0.3) -> np.ndarray:
+    """Colour and focus jitter of one H x W x 3 uint8 frame (torchvision's functional ops).
+
+    Brightness, contrast and saturation scaled by up to 1 +- strength, hue shifted by up to
+    strength / 6, then grayscale (1 in 10) and a Gaussian blur (1 in 5). The object looks
+    different from its template, as after a lighting change or motion blur, so matching has
+    to rest on more than its exact colours.
+    """
+    image = np.ascontiguousarray(image)
+    x = torch.from_numpy(image if image.flags.writeable else image.copy()).permute(2, 0, 1)
+    x = TF.adjust_brightness(x, float(rng.uniform(1 - strength, 1 + strength)))
+    x = TF.adjust_contrast(x, float(rng.uniform(1 - strength, 1 + strength)))
+    x = TF.adjust_saturation(x, float(rng.uniform(1 - strength, 1 + strength)))
+    x = TF.adjust_hue(x, float(rng.uniform(-strength, strength)) / 6)
+    if rng.random() < 0.1:
+        x = TF.rgb_to_grayscale(x, num_output_channels=3)
+    if rng.random() < 0.2:
+        sigma = float(rng.uniform(0.5, 2.0))
+        x = TF.gaussian_blur(x, kernel_size=2 * int(np.ceil(2 * sigma)) + 1, sigma=sigma)
+    return x.permute(1, 2, 0).numpy()
 
 
 def flip_pair(sample: PairSample) -> PairSample:

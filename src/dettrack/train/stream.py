@@ -10,7 +10,7 @@ from typing import Optional, Protocol, Sequence
 import numpy as np
 from torch.utils.data import Dataset
 
-from .samples import DetectionSample, PairSample, crop_search, detection_inputs, flip_pair, jitter_box, pair_inputs
+from .samples import DetectionSample, PairSample, crop_search, detection_inputs, flip_pair, jitter_box, pair_inputs, photometric
 
 
 class PairSource(Protocol):
@@ -37,6 +37,7 @@ class TrainingStream(Dataset):
         flip: bool = True,
         search_crop: float = 0.0,
         negative_pairs: float = 0.0,
+        photometric: float = 0.0,
     ) -> None:
         if not pair_sources and detection_source is None:
             raise ValueError("no training data: give data.sequences, data.copy_paste or data.detection")
@@ -57,6 +58,7 @@ class TrainingStream(Dataset):
         self.flip = flip
         self.search_crop = search_crop
         self.negative_pairs = negative_pairs
+        self.photometric = photometric
 
     def __len__(self) -> int:
         return self.iterations
@@ -90,6 +92,11 @@ class TrainingStream(Dataset):
             sample = flip_pair(sample)
         if rng.random() < self.search_crop:
             sample = crop_search(sample, rng)
+        if self.photometric:  # draws nothing when off, so recipes without it replay as before
+            if rng.random() < self.photometric:
+                sample.template_image = photometric(sample.template_image, rng)
+            if rng.random() < self.photometric:
+                sample.search_image = photometric(sample.search_image, rng)
         return sample
 
 
