@@ -49,7 +49,7 @@ DATA_DEFAULTS: dict[str, Any] = {
     "copy_paste_size": [320, 480],  # H, W of synthesised frames
     "search_crop": 0.5,  # share of pairs whose search frame is cut to a region around the object
     "negative_pairs": 0.0,  # share of pairs whose search frame comes from another pair (object absent)
-    "photometric": 0.0,  # chance that a pair's template frame, and apart its search frame, gets colour/blur jitter
+    "photometric": 0.0,  # chance that a pair's template frame (and, drawn separately, its search frame) gets colour/blur jitter
 }
 
 VAL_DEFAULTS: dict[str, Any] = {

@@ -31,9 +31,14 @@ class DetectionSample:
     masks: Optional[np.ndarray] = None  # (N, H, W) bool
 
 
-def image_tensor(image: np.ndarray) -> Tensor:
+def _chw(image: np.ndarray) -> Tensor:
+    """An H x W x 3 uint8 frame as a [3, H, W] uint8 tensor (read-only frames are copied)."""
     image = np.ascontiguousarray(image)
-    return torch.from_numpy(image if image.flags.writeable else image.copy()).permute(2, 0, 1).float().div_(255)
+    return torch.from_numpy(image if image.flags.writeable else image.copy()).permute(2, 0, 1)
+
+
+def image_tensor(image: np.ndarray) -> Tensor:
+    return _chw(image).float().div_(255)
 
 
 def jitter_box(box: np.ndarray, amount: float, rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
@@ -57,8 +62,7 @@ def photometric(image: np.ndarray, rng: np.random.Generator, strength: float = 0
     different from its template, as after a lighting change or motion blur, so matching has
     to rest on more than its exact colours.
     """
-    image = np.ascontiguousarray(image)
-    x = torch.from_numpy(image if image.flags.writeable else image.copy()).permute(2, 0, 1)
+    x = _chw(image)
     x = TF.adjust_brightness(x, float(rng.uniform(1 - strength, 1 + strength)))
     x = TF.adjust_contrast(x, float(rng.uniform(1 - strength, 1 + strength)))
     x = TF.adjust_saturation(x, float(rng.uniform(1 - strength, 1 + strength)))
