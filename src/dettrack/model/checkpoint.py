@@ -10,14 +10,14 @@ from typing import Any, Optional, Union
 import torch
 
 from ..io_utils import atomic_write
-from .dettrack import DetTrack, build_model
+from .dettrack import build_model
 from .weights import load_into
 
 FORMAT_VERSION = 1
 
 
 def save_checkpoint(
-    model: DetTrack, path: Union[str, os.PathLike], extra: Optional[dict[str, Any]] = None, half: bool = False
+    model: Any, path: Union[str, os.PathLike], extra: Optional[dict[str, Any]] = None, half: bool = False
 ) -> None:
     """Write model weights + config (+ any `extra` plain data) to `path` atomically.
 
@@ -53,11 +53,30 @@ def read_checkpoint(path: Union[str, os.PathLike]) -> dict[str, Any]:
     return payload
 
 
-def load_checkpoint(path: Union[str, os.PathLike], map_location: Union[str, torch.device] = "cpu") -> DetTrack:
-    """Rebuild the model from a checkpoint's config and load its weights (eval mode)."""
+FAMILIES = ("maskrcnn", "light")
+
+
+def checkpoint_family(payload: dict[str, Any]) -> str:
+    """Which model family a checkpoint's config builds: 'light' (NanoDet-m) or 'maskrcnn' (DetTrack)."""
+    return str(payload["config"].get("family", "maskrcnn"))
+
+
+def load_checkpoint(
+    path: Union[str, os.PathLike], map_location: Union[str, torch.device] = "cpu", family: Optional[str] = None
+) -> Any:
+    """Rebuild the model from a checkpoint's config and load its weights (eval mode).
+
+    family: 'light' or 'maskrcnn' when the caller needs that one (a checkpoint of the other
+    family is then a clear error); None takes whichever the file holds.
+    """
     payload = read_checkpoint(path)
+    found = checkpoint_family(payload)
+    if found not in FAMILIES:
+        raise ValueError(f"{path} holds a model of unknown family {found!r}; this dettrack reads {', '.join(FAMILIES)}")
+    if family is not None and found != family:
+        raise ValueError(f"{path} holds a {found} model, but a {family} model was expected")
     try:
-        model = build_model(**payload["config"])
+        model = _build(found, payload["config"])
     except (TypeError, ValueError) as err:
         raise ValueError(f"{path} holds a config that cannot build a model: {err}") from err
     own = model.state_dict()
@@ -65,3 +84,12 @@ def load_checkpoint(path: Union[str, os.PathLike], map_location: Union[str, torc
     load_into(model, state, ignore_prefixes=(), what=f"the architecture in its own config ({path})")
     model.tracking_defaults = dict(payload.get("tracking", {}))
     return model.to(map_location).eval()
+
+
+def _build(family: str, config: dict[str, Any]) -> Any:
+    if family == "light":
+        from .light import LightDetTrack
+
+        options = {k: v for k, v in config.items() if k != "family"}
+        return LightDetTrack(**options)
+    return build_model(**config)

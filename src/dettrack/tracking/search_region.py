@@ -22,6 +22,16 @@ def crop_window(box_xywh: tuple[float, float, float, float], context: float, fra
     return round(x + w / 2 - side / 2), round(y + h / 2 - side / 2), side
 
 
+def search_window(box: tuple[float, float, float, float], context: float, frame_size: tuple[int, int]) -> tuple[int, int, int]:
+    """(left, top, side) of the square crop around a box: side = context x sqrt((w + p)(h + p)), p = (w + h) / 2,
+    at least 16 px and at most twice the frame's longer side (the light family's crop, SiamFC's context widened)."""
+    x, y, w, h = box
+    pad = (w + h) / 2
+    side = context * math.sqrt((w + pad) * (h + pad))
+    side = round(min(max(side, 16.0), 2.0 * max(frame_size)))
+    return round(x + w / 2 - side / 2), round(y + h / 2 - side / 2), side
+
+
 def crop_images(image: Tensor, windows: list[tuple[int, int, int]], size: int) -> Tensor:
     """[3, H, W] frame -> [N, 3, size, size] crops of the N windows, resized with antialiasing.
 

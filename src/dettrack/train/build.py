@@ -53,10 +53,24 @@ def load_images(entries: list[dict[str, Any]], where: str) -> list:
             raise ValueError(f"{where}: image sources must have format coco, got {entry['format']!r}")
         root = _path(entry["root"])
         if entry.get("annotations") and entry.get("images"):
-            records.extend(read_coco_file(root / entry["annotations"], root / entry["images"]))
+            found = read_coco_file(root / entry["annotations"], root / entry["images"])
+            if entry.get("split"):
+                found = _in_split(found, root / entry["annotations"], entry["split"], where)
+            records.extend(found)
         else:
             records.extend(open_dataset("coco", root, entry.get("split")))
     return records
+
+
+def _in_split(records: list, annotations: Path, split: str, where: str) -> list:
+    """The records of a COCO file that mixes splits (coco_extra) whose coco_url names `split` (e.g. train2017)."""
+    import json
+
+    images = json.loads(annotations.read_text())["images"]
+    keep = {entry["id"] for entry in images if f"/{split}/" in str(entry.get("coco_url", ""))}
+    if not keep:
+        raise ValueError(f"{where}: no image of {annotations} has a coco_url in split {split!r}")
+    return [r for r in records if r.image_id in keep]
 
 
 def stream_factory(config: dict[str, Any]) -> Callable[[dict[str, Any], int], TrainingStream]:

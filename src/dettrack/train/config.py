@@ -12,6 +12,7 @@ from typing import Any, Iterable, Union
 
 import yaml
 
+from ..tracking.settings import TrackingSettings
 from ..tracking.tracker import MultiTracker
 
 TRAIN_DEFAULTS: dict[str, Any] = {
@@ -65,6 +66,8 @@ TRACKING_DEFAULTS: dict[str, Any] = dict(MultiTracker.DEFAULTS)
 
 # the loss terms of torchvision's Mask R-CNN, in detection and tracking alike
 LOSSES = ("loss_objectness", "loss_rpn_box_reg", "loss_classifier", "loss_box_reg", "loss_mask")
+# the light family's (model.light.losses)
+LIGHT_LOSSES = ("loss_track_cls", "loss_track_box", "loss_track_dfl", "loss_distill_cls", "loss_distill_box", "loss_mask")
 
 SECTIONS = {"model": None, "data": DATA_DEFAULTS, "val": VAL_DEFAULTS, "train": TRAIN_DEFAULTS, "tracking": TRACKING_DEFAULTS}
 
@@ -118,7 +121,10 @@ def complete(raw: dict[str, Any], source: str) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"{source}: unknown section(s) {', '.join(unknown)}; known: {', '.join(SECTIONS)}")
     config: dict[str, Any] = {}
+    light = (raw.get("model") or {}).get("family") == "light"
     for section, defaults in SECTIONS.items():
+        if section == "tracking" and light:
+            defaults = TrackingSettings().to_dict()
         given = raw.get(section) or {}
         if not isinstance(given, dict):
             raise ValueError(f"{source}: section {section!r} must be a mapping")
@@ -129,11 +135,14 @@ def complete(raw: dict[str, Any], source: str) -> dict[str, Any]:
         if bad:
             raise ValueError(f"{source}: unknown key(s) {', '.join(f'{section}.{k}' for k in bad)}")
         config[section] = {**copy.deepcopy(defaults), **given}
-    if "name" not in config["model"]:
-        raise ValueError(f"{source}: model.name is required (a backbone such as mobilenet_v2_fpn)")
+    if light:
+        TrackingSettings.from_mapping(config["tracking"], f"{source}: tracking")
+    elif "name" not in config["model"]:
+        raise ValueError(f"{source}: model.name is required (a backbone such as mobilenet_v2_fpn, or family: light)")
+    losses = LIGHT_LOSSES if light else LOSSES
     weights = config["train"]["loss_weights"]
-    if not isinstance(weights, dict) or sorted(set(weights) - set(LOSSES)):
-        raise ValueError(f"{source}: train.loss_weights must map loss names ({', '.join(LOSSES)}) to factors, got {weights!r}")
+    if not isinstance(weights, dict) or sorted(set(weights) - set(losses)):
+        raise ValueError(f"{source}: train.loss_weights must map loss names ({', '.join(losses)}) to factors, got {weights!r}")
     for key in ("trainable", "init_exclude"):
         prefixes = config["train"][key]
         if not isinstance(prefixes, list) or not all(isinstance(p, str) and p for p in prefixes):

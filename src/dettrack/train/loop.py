@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from ..io_utils import atomic_write
 from ..model import DetTrack, build_model, save_checkpoint
+from ..model.light import build_light_model
 from . import distributed
 from .checkpoints import latest_training_state, restore_rng, rng_state, save_training_state
 from .config import dump_config
@@ -27,11 +28,15 @@ StreamFactory = Callable[[dict[str, Any], int], TrainingStream]
 Validator = Callable[[DetTrack], dict[str, float]]
 
 
-def make_model(config: dict[str, Any], source: str = "config") -> DetTrack:
-    """build_model from the recipe's model section (naming a bad key instead of a TypeError),
-    carrying the recipe's tracking section as the model's tracking_defaults."""
+def make_model(config: dict[str, Any], source: str = "config") -> torch.nn.Module:
+    """The recipe's model (a DetTrack from build_model, or the light family's model from its
+    detector file), naming a bad key instead of a TypeError, carrying the recipe's tracking
+    section as the model's tracking_defaults."""
     try:
-        model = build_model(**config["model"])
+        if config["model"].get("family") == "light":
+            model = build_light_model(**{k: v for k, v in config["model"].items() if k != "family"})
+        else:
+            model = build_model(**config["model"])
     except TypeError as err:
         raise ValueError(f"{source}: bad model section: {err}") from err
     model.tracking_defaults = dict(config.get("tracking") or {})

@@ -7,7 +7,7 @@ import numpy as np
 from ..data.records import Sequence
 from ..eval.metrics.overlap import iou_xywh
 from ..model import DetTrack
-from ..tracking import Tracker
+from ..tracking.session import open_session
 
 
 def track_sequence(model: DetTrack, seq: Sequence, frame_step: int = 1, max_frames: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -16,11 +16,11 @@ def track_sequence(model: DetTrack, seq: Sequence, frame_step: int = 1, max_fram
     indices = np.arange(start, len(seq), frame_step)
     if max_frames:
         indices = indices[:max_frames]
-    tracker = Tracker(model)
-    tracker.init(seq.frame(int(indices[0])), seq.boxes[indices[0]])
+    session = open_session(model)
+    session.add(seq.frame(int(indices[0])), seq.boxes[indices[0]], 0)
     boxes = [seq.boxes[indices[0]]]
     for index in indices[1:]:
-        boxes.append(tracker.update(seq.frame(int(index))).box)
+        boxes.append(session.update(seq.frame(int(index)))[0].box)
     return indices, np.asarray(boxes, dtype=np.float64)
 
 

@@ -1,0 +1,326 @@
+"""LightDetTrack: a COCO-trained NanoDet-m that detects, and from one template box tracks any object.
+
+Detection mode is the COCO detector unchanged. Tracking mode is the paper's method on its
+pyramid: a ridge-regression template T_d from the PAN levels of the template frame
+(template.TemplateBuilder, one positive per level), every level reweighted by its similarity
+to T_d (attention.reweight), then the same dense head, read class-agnostically: the object
+logit is the largest COCO class logit plus a learned correction that starts at zero, so the
+tracker works before any training. The box is the COCO box regressor's. A Mask R-CNN style
+mask head segments chosen boxes from RoI-aligned pyramid features (28 x 28).
+
+It serves the tracking session through the small interface of interface.py: encode a frame
+or crops, make templates, candidates for templates, masks for boxes.
+"""
+
+import math
+from collections import OrderedDict
+from typing import Any, Optional, Sequence
+
+import torch
+from torch import Tensor, nn
+from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
+from torchvision.ops import MultiScaleRoIAlign
+
+from ...tracking.search_region import crop_images, search_window
+from ..attention import reweight
+from ..interface import Candidates, Encoded, Window
+from ..template import TemplateBuilder
+from .decode import decode_level, detections
+from .losses import distillation_losses, mask_loss, tracking_losses
+from .nanodet import INPUT_SIZE, STRIDES, NanoDet
+
+MASK_INSTANCES = 8  # instances per detection image that train the mask head
+
+FAMILY = "light"
+
+
+class LightDetTrack(nn.Module):
+    """NanoDet-m with a template-attention tracking mode and a mask head.
+
+    Args:
+        input_size: side of the square network input for full frames (letterboxed) and crops.
+        num_negatives: background cells for the ridge template (more than the pyramid has: all).
+        ridge_lambda: ridge strength relative to the mean squared norm of the features.
+        mask_channels: width of the mask head's four 3x3 convolutions.
+    """
+
+    family = FAMILY
+
+    def __init__(
+        self, input_size: int = INPUT_SIZE, num_negatives: int = 4096, ridge_lambda: float = 0.1, mask_channels: int = 96
+    ) -> None:
+        super().__init__()
+        if input_size % 32 or input_size < 64:
+            raise ValueError(f"input_size must be a multiple of 32 and at least 64, got {input_size}")
+        self.input_size = input_size
+        self.detector = NanoDet()
+        channels = self.detector.neck.out_channels
+        # class-agnostic correction of the object logit, per level; zero: max COCO class logit as it is
+        self.objectness = nn.ModuleList(nn.Conv2d(channels, 1, 1) for _ in STRIDES)
+        for conv in self.objectness:
+            nn.init.zeros_(conv.weight)
+            nn.init.zeros_(conv.bias)
+        self.template_builder = TemplateBuilder("linreg", num_negatives, ridge_lambda, calibrate=True, levels="all")
+        levels = [str(s) for s in STRIDES]
+        self.mask_pool = MultiScaleRoIAlign(levels, output_size=14, sampling_ratio=2)
+        layers = (mask_channels,) * 4
+        group_norm = lambda c: nn.GroupNorm(max(1, c // 8), c)  # noqa: E731
+        self.mask_head = MaskRCNNHeads(channels, layers, dilation=1, norm_layer=group_norm)
+        self.mask_predictor = MaskRCNNPredictor(mask_channels, mask_channels, 1)
+        self.config: dict[str, Any] = {
+            "family": FAMILY,
+            "input_size": input_size,
+            "num_negatives": num_negatives,
+            "ridge_lambda": ridge_lambda,
+            "mask_channels": mask_channels,
+        }
+        self.tracking_defaults: dict[str, Any] = {}
+        self._teacher: list[NanoDet] = []  # the original detector, frozen, for distillation (not part of the model)
+
+    def set_teacher(self, teacher: NanoDet) -> None:
+        """The frozen detector whose outputs detection batches distil (training only; never saved)."""
+        teacher = teacher.eval()
+        for p in teacher.parameters():
+            p.requires_grad_(False)
+        self._teacher = [teacher]
+
+    def train(self, mode: bool = True) -> "LightDetTrack":
+        """Batch norms stay in inference mode: their statistics are COCO's, batches here are tiny."""
+        super().train(mode)
+        for m in self.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.eval()
+        return self
+
+    def forward(
+        self,
+        images: list[Tensor],
+        targets: Optional[list[dict[str, Tensor]]] = None,
+        template_images: Optional[list[Tensor]] = None,
+        template_boxes: Optional[Tensor] = None,
+    ) -> Any:
+        """Training: the loss dict of a tracking batch (with template_images / template_boxes) or a
+        detection batch; targets as torchvision's (boxes xyxy in frame pixels, masks). Eval: detect()."""
+        if not self.training:
+            return [self.detect(image) for image in images]
+        if targets is None:
+            raise ValueError("training needs targets")
+        if template_images is not None:
+            if template_boxes is None:
+                raise ValueError("template_images need template_boxes")
+            return self._tracking_losses(images, targets, template_images, template_boxes)
+        return self._detection_losses(images, targets)
+
+    # -- the session's interface -------------------------------------------------------
+
+    def encode(self, image: Tensor, windows: Optional[Sequence[Window]] = None, size: Optional[int] = None) -> Encoded:
+        """The pyramid of a [3, H, W] frame in [0, 1]: letterboxed whole (windows=None) or as square crops.
+
+        windows: (left, top, side) squares in frame pixels, each resized to size x size
+        (default input_size); parts outside the frame are black, as in NanoDet's letterbox.
+        """
+        size = size or self.input_size
+        height, width = image.shape[-2:]
+        if windows is None:
+            side = max(height, width)
+            windows = [(int((width - side) // 2), int((height - side) // 2), int(side))]
+        inputs = crop_images(image, list(windows), size)
+        return Encoded(self.detector.pyramid(inputs), list(windows), size, (int(height), int(width)))
+
+    def make_template(self, encoded: Encoded, boxes: Tensor) -> Tensor:
+        """Templates T_d [B, D] from an encoding of B crops (or one frame for every box) and boxes [B, 4] xyxy in frame pixels."""
+        boxes = boxes.reshape(-1, 4).float()
+        features = encoded.features
+        if encoded.batch == 1 and len(boxes) > 1:
+            features = OrderedDict((k, f.expand(len(boxes), -1, -1, -1)) for k, f in features.items())
+        inputs = encoded.to_input(boxes)
+        sizes = [(encoded.size, encoded.size)] * len(boxes)
+        return self.template_builder(features, inputs, sizes, (encoded.size, encoded.size))
+
+    def candidates(self, encoded: Encoded, templates: Optional[Tensor], top_k: int = 100) -> list[Candidates]:
+        """Every template's best top_k cells, boxes in frame pixels, object probabilities ranked.
+
+        encoded holds one input shared by all templates or one input per template.
+        templates=None: no attention (class-agnostic detection).
+        """
+        features = encoded.features
+        if templates is not None:
+            features, _ = reweight(features, templates)
+        logits, boxes, _ = self._dense(features)
+        out = []
+        count = logits.shape[0]
+        for i in range(count):
+            k = min(top_k, logits.shape[1])
+            score, index = logits[i].sigmoid().topk(k)
+            window = 0 if encoded.batch == 1 else i
+            out.append(Candidates(encoded.to_frame(boxes[i, index], window), score))
+        return out
+
+    def masks(self, encoded: Encoded, boxes: Tensor, windows: Optional[Sequence[int]] = None) -> Tensor:
+        """[K, M, M] mask probabilities of boxes [K, 4] (xyxy, frame pixels) in their boxes.
+
+        windows: which input of the encoding each box is on (default: the first for all).
+        """
+        if len(boxes) == 0:
+            return boxes.new_zeros(0, 28, 28)
+        windows = list(windows) if windows is not None else [0] * len(boxes)
+        rois = [encoded.to_input(boxes[[j for j, w in enumerate(windows) if w == i]], i) for i in range(encoded.batch)]
+        order = [j for i in range(encoded.batch) for j, w in enumerate(windows) if w == i]
+        pooled = self.mask_pool(encoded.features, rois, [(encoded.size, encoded.size)] * encoded.batch)
+        probs = self.mask_predictor(self.mask_head(pooled)).sigmoid()[:, 0]
+        out = torch.empty_like(probs)
+        out[order] = probs
+        return out
+
+    # -- detection mode ----------------------------------------------------------------
+
+    def detect(
+        self, image: Tensor, score_threshold: float = 0.05, iou_threshold: float = 0.6, max_detections: int = 100
+    ) -> dict[str, Tensor]:
+        """COCO detection of one [3, H, W] frame in [0, 1]: boxes (xyxy, frame pixels), scores, labels 0..79."""
+        encoded = self.encode(image)
+        scores, boxes = [], []
+        for (_, cls, reg), stride in zip(self.detector.head(list(encoded.features.values())), STRIDES):
+            scores.append(cls.sigmoid().flatten(2).transpose(1, 2)[0])
+            boxes.append(decode_level(reg, stride)[0])
+        found = detections(torch.cat(scores), encoded.to_frame(torch.cat(boxes)), score_threshold, iou_threshold, max_detections)
+        found["boxes"] = clip(found["boxes"], encoded.frame_size)
+        return found
+
+    # -- training ----------------------------------------------------------------------
+
+    def _inputs(self, images: list[Tensor], windows: list[Window]) -> Tensor:
+        return torch.cat([crop_images(image, [window], self.input_size) for image, window in zip(images, windows)])
+
+    def _to_input(self, box: Tensor, window: Window) -> Tensor:
+        left, top, side = window
+        return (box - box.new_tensor([left, top, left, top])) * (self.input_size / side)
+
+    def _context(self) -> float:
+        return float(self.tracking_defaults.get("context", 2.5))
+
+    def _tracking_losses(
+        self, searches: list[Tensor], targets: list[dict[str, Tensor]], template_images: list[Tensor], template_boxes: Tensor
+    ) -> dict[str, Tensor]:
+        """The paper's joint training on pairs: template from one frame, the object found in another.
+
+        The search crop is cut around the object's box shifted and rescaled at random, as the
+        tracker's crop around a slightly wrong last box; an absent object gets a random crop."""
+        size = self.input_size
+        context = self._context()
+        t_windows = [search_window(_xywh(b), context, tuple(img.shape[-2:])) for img, b in zip(template_images, template_boxes)]
+        t_boxes = torch.stack([self._to_input(b, w) for b, w in zip(template_boxes, t_windows)])
+        features = self.detector.pyramid(self._inputs(template_images, t_windows))
+        templates = self.template_builder(features, t_boxes, [(size, size)] * len(t_boxes), (size, size))
+        s_windows = [_search_crop(t["boxes"], context, tuple(img.shape[-2:])) for img, t in zip(searches, targets)]
+        s_features = self.detector.pyramid(self._inputs(searches, s_windows))
+        reweighted, _ = reweight(s_features, templates)
+        logits, boxes, regs = self._dense(reweighted)
+        in_boxes = [_visible(self._to_input(t["boxes"][0], w), size) if len(t["boxes"]) else t["boxes"].new_zeros(0) for t, w in zip(targets, s_windows)]
+        sizes = [tuple(f.shape[-2:]) for f in s_features.values()]
+        losses = tracking_losses(logits, boxes, regs, in_boxes, sizes)
+        with_masks = [i for i, (t, b) in enumerate(zip(targets, in_boxes)) if "masks" in t and b.numel()]
+        if with_masks:
+            masks = torch.cat([crop_images(targets[i]["masks"][:1].float(), [s_windows[i]], size)[0] for i in with_masks])
+            losses["loss_mask"] = self._mask_loss(s_features, [in_boxes[i][None] for i in with_masks], with_masks, masks)
+        return losses
+
+    def _detection_losses(self, images: list[Tensor], targets: list[dict[str, Tensor]]) -> dict[str, Tensor]:
+        """Keep the COCO detector (distillation from the original) and teach the mask head COCO's instances."""
+        if not self._teacher:
+            raise RuntimeError("detection batches need the original detector: call set_teacher() before training")
+        windows = [_letterbox(tuple(img.shape[-2:])) for img in images]
+        inputs = self._inputs(images, windows)
+        features = self.detector.pyramid(inputs)
+        student = [(cls, reg) for _, cls, reg in self.detector.head(list(features.values()))]
+        teacher = self._teacher[0].to(inputs.device)
+        with torch.no_grad():
+            reference = [(cls, reg) for _, cls, reg in teacher(inputs)]
+        losses = distillation_losses(student, reference)
+        boxes, owners, masks = [], [], []
+        for i, (t, w) in enumerate(zip(targets, windows)):
+            if "masks" not in t or len(t["boxes"]) == 0:
+                continue
+            keep = torch.randperm(len(t["boxes"]))[:MASK_INSTANCES].to(t["boxes"].device)
+            boxes.append(self._to_input(t["boxes"][keep], w))
+            owners.append(i)
+            masks.append(crop_images(t["masks"][keep].float(), [w], self.input_size)[0])
+        if boxes:
+            losses["loss_mask"] = self._mask_loss(features, boxes, owners, torch.cat(masks))
+        return losses
+
+    def _mask_loss(self, features: "OrderedDict[str, Tensor]", boxes: list[Tensor], owners: list[int], masks: Tensor) -> Tensor:
+        """Mask loss of boxes[k] (input pixels) on input owners[k] of the batch, against masks [K, S, S]."""
+        chosen = OrderedDict((k, f[owners]) for k, f in features.items())
+        pooled = self.mask_pool(chosen, boxes, [(self.input_size, self.input_size)] * len(owners))
+        return mask_loss(self.mask_predictor(self.mask_head(pooled)), torch.cat(boxes), masks)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _dense(self, features: "OrderedDict[str, Tensor]") -> tuple[Tensor, Tensor, Tensor]:
+        """Object logits [B, N], boxes [B, N, 4] (input pixels) and distance logits [B, N, 32] over all cells of all levels."""
+        logits, boxes, regs = [], [], []
+        levels = self.detector.head(list(features.values()))
+        for (tower, cls, reg), correction, stride in zip(levels, self.objectness, STRIDES):
+            logit = cls.amax(1, keepdim=True) + correction(tower)
+            logits.append(logit.flatten(1))
+            boxes.append(decode_level(reg, stride))
+            regs.append(reg.flatten(2).transpose(1, 2))
+        return torch.cat(logits, 1), torch.cat(boxes, 1), torch.cat(regs, 1)
+
+
+def _xywh(box: Tensor) -> tuple[float, float, float, float]:
+    x1, y1, x2, y2 = box.tolist()
+    return (x1, y1, x2 - x1, y2 - y1)
+
+
+def _letterbox(frame_size: tuple[int, int]) -> Window:
+    """The square window that letterboxes a frame, centred (NanoDet's resize)."""
+    height, width = frame_size
+    side = max(height, width)
+    return (int((width - side) // 2), int((height - side) // 2), int(side))
+
+
+def _search_crop(boxes: Tensor, context: float, frame_size: tuple[int, int]) -> Window:
+    """A training search window: around the object's box shifted by up to 0.15 of the crop and
+    rescaled by up to 25% (the tracker's last box is never exact); anywhere when it is absent."""
+    height, width = frame_size
+    draw = torch.rand(3).tolist()
+    if len(boxes) == 0:
+        side = max(16, round(min(height, width) * (0.3 + 0.7 * draw[0])))
+        return (round(draw[1] * max(width - side, 0)), round(draw[2] * max(height - side, 0)), side)
+    left, top, side = search_window(_xywh(boxes[0]), context, frame_size)
+    side = max(16, round(side * math.exp((draw[0] - 0.5) * 0.5)))
+    centre_x = left + side / 2 + (draw[1] - 0.5) * 0.3 * side
+    centre_y = top + side / 2 + (draw[2] - 0.5) * 0.3 * side
+    return (round(centre_x - side / 2), round(centre_y - side / 2), side)
+
+
+def _visible(box: Tensor, size: int) -> Tensor:
+    """The box clipped to the input; empty when less than 2 px of it is inside (the object is out of the crop)."""
+    clipped = box.clamp(0, size)
+    if (clipped[2:] - clipped[:2]).min() < 2:
+        return box.new_zeros(0)
+    return clipped
+
+
+def clip(boxes: Tensor, frame_size: tuple[int, int]) -> Tensor:
+    height, width = frame_size
+    boxes = boxes.clone()
+    boxes[..., 0::2] = boxes[..., 0::2].clamp(0, width)
+    boxes[..., 1::2] = boxes[..., 1::2].clamp(0, height)
+    return boxes
+
+
+def build_light_model(detector_weights: Optional[str] = None, teacher: bool = True, **options: Any) -> LightDetTrack:
+    """A LightDetTrack whose detector comes from the NanoDet-m ONNX file `detector_weights` (the
+    original detector also becomes its frozen distillation teacher when `teacher`); options go
+    to LightDetTrack (input_size, num_negatives, ridge_lambda, mask_channels)."""
+    from .converter import load_nanodet_onnx
+
+    model = LightDetTrack(**options)
+    if detector_weights is not None:
+        load_nanodet_onnx(detector_weights, model.detector)
+        if teacher:
+            model.set_teacher(load_nanodet_onnx(detector_weights))
+    return model

@@ -1,0 +1,190 @@
+"""A tracking session over the model interface (model/interface.py): many objects, one stream.
+
+Each object is searched for in a square crop around its last box (all objects' crops go through
+the network as one batch), its template reweights that crop's pyramid, and the best candidate,
+ranked by the network's score and a Hanning window over the crop, is the answer. The session
+never looks inside the network and never changes the caller's model.
+"""
+
+import math
+from dataclasses import dataclass
+from typing import Hashable, Iterable, Iterator, Mapping, Optional, Sequence, Union
+
+import torch
+from torch import Tensor
+from torchvision.models.detection.roi_heads import paste_masks_in_image
+
+from ..boxes import xyxy_to_xywh
+from ..model.interface import TrackingModel, Window
+from .inputs import Frame, check_box, frame_to_tensor
+from .motion import MotionPrior
+from .search_region import search_window
+from .settings import TrackingSettings
+from .tracker import MultiTracker, TrackResult
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass
+class _Object:
+    template: Tensor  # [1, D]
+    box: Box  # last (x, y, w, h)
+    context: float  # current crop context (grows while the object is absent)
+
+
+class TemplateTracker:
+    """Track any number of objects in one stream; objects can be added and removed at any frame.
+
+    settings: a TrackingSettings, or None for the model's own (its checkpoint's) defaults;
+    keyword overrides change single settings (e.g. presence_threshold=0.4).
+
+    Example:
+        session = TemplateTracker(model)
+        session.add(first_frame, (x, y, w, h), obj_id="car")
+        for frame in frames:
+            results = session.update(frame)   # {"car": TrackResult}
+    """
+
+    def __init__(self, model: TrackingModel, settings: Optional[TrackingSettings] = None, **overrides: object) -> None:
+        if settings is None:
+            settings = TrackingSettings.from_mapping(getattr(model, "tracking_defaults", {}) or {}, "the model's tracking defaults")
+        self.settings = settings.updated(**overrides)
+        self.model = model
+        self.objects: dict[Hashable, _Object] = {}
+        self.frame_size: Optional[tuple[int, int]] = None
+        self.frame_index = -1
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device  # type: ignore[attr-defined]
+
+    @property
+    def ids(self) -> list[Hashable]:
+        return list(self.objects)
+
+    @torch.inference_mode()
+    def add(self, frame: Frame, box_xywh: Sequence[float], obj_id: Optional[Hashable] = None) -> Hashable:
+        """Start tracking an object given its box in `frame` (its template frame, not a tracked frame); returns its id."""
+        if obj_id is None:
+            obj_id = max((i for i in self.objects if isinstance(i, int)), default=-1) + 1
+        if obj_id in self.objects:
+            raise ValueError(f"object id {obj_id!r} is already tracked; remove it first or pick another id")
+        image = self._check_frame(frame, f"template frame of object {obj_id!r}")
+        box = check_box(box_xywh, self.frame_size, name=f"box of object {obj_id!r}").to(self.device)
+        xywh = tuple(xyxy_to_xywh(box).tolist())
+        window = search_window(xywh, self.settings.context, self.frame_size)
+        with _eval(self.model):
+            encoded = self.model.encode(image, [window], self.settings.search_size)
+            template = self.model.make_template(encoded, box[None]).float()
+        self.objects[obj_id] = _Object(template, xywh, self.settings.context)
+        return obj_id
+
+    def remove(self, obj_id: Hashable) -> None:
+        if obj_id not in self.objects:
+            raise KeyError(f"no tracked object with id {obj_id!r}")
+        del self.objects[obj_id]
+
+    @torch.inference_mode()
+    def update(self, frame: Frame) -> dict[Hashable, TrackResult]:
+        """Locate every tracked object in the next frame."""
+        self.frame_index += 1
+        image = self._check_frame(frame, f"frame {self.frame_index}")
+        if not self.objects:
+            return {}
+        ids = list(self.objects)
+        windows = [search_window(self.objects[i].box, self.objects[i].context, self.frame_size) for i in ids]
+        with _eval(self.model):
+            encoded = self.model.encode(image, windows, self.settings.search_size)
+            templates = torch.cat([self.objects[i].template for i in ids])
+            found = self.model.candidates(encoded, templates)
+            winners = [self._pick(self.objects[i], c.boxes, c.scores, w) for i, c, w in zip(ids, found, windows)]
+            masks = self._masks(encoded, [w[0] for w in winners]) if self.settings.masks else [None] * len(ids)
+        results = {}
+        for i, (box, score), mask in zip(ids, winners, masks):
+            results[i] = self._answer(self.objects[i], box, score, mask)
+        return results
+
+    def track(
+        self, frames: Iterable[Frame], prompts: Mapping[int, Mapping[Hashable, Sequence[float]]]
+    ) -> Iterator[tuple[int, dict[Hashable, TrackResult]]]:
+        """Stream a video: yields (frame index, results); prompts {frame index: {object id: (x, y, w, h)}}
+        start objects on the frame where their box is given (that frame is their template)."""
+        for index, frame in enumerate(frames):
+            results = self.update(frame)
+            for obj_id, box in prompts.get(index, {}).items():
+                self.add(frame, box, obj_id)
+            yield index, results
+
+    def _pick(self, obj: _Object, boxes: Tensor, scores: Tensor, window: Window) -> tuple[Tensor, float]:
+        """The winning candidate (xyxy, frame pixels) and its network score."""
+        x, y, w, h = obj.box
+        last = torch.tensor([x, y, x + w, y + h], device=boxes.device)
+        span = window[2] / max(math.sqrt(max(w, 1e-3) * max(h, 1e-3)), 1e-3)
+        rank = MotionPrior(self.settings.window_influence, 0.0, 1.0, span).rank(boxes, scores, last)
+        best = int(rank.argmax())
+        return boxes[best], float(scores[best])
+
+    def _masks(self, encoded, boxes: list[Tensor]) -> list[Tensor]:
+        stacked = torch.stack(boxes)
+        probs = self.model.masks(encoded, stacked, list(range(len(boxes))))
+        pasted = paste_masks_in_image(probs[:, None], stacked, self.frame_size)[:, 0]
+        return list(pasted > self.settings.mask_threshold)
+
+    def _answer(self, obj: _Object, box: Tensor, score: float, mask: Optional[Tensor]) -> TrackResult:
+        present = score >= self.settings.presence_threshold
+        winner = tuple(xyxy_to_xywh(box).tolist())
+        if present:
+            rate = self.settings.size_rate
+            cx, cy = winner[0] + winner[2] / 2, winner[1] + winner[3] / 2
+            w = obj.box[2] * (1 - rate) + winner[2] * rate
+            h = obj.box[3] * (1 - rate) + winner[3] * rate
+            obj.box = _inside((cx - w / 2, cy - h / 2, w, h), self.frame_size)
+            obj.context = self.settings.context
+            reported = obj.box
+        else:
+            obj.context = min(obj.context * self.settings.lost_growth, 8.0 * self.settings.context)  # the crop itself stops at twice the frame
+            reported = winner
+        return TrackResult(reported, score, present, None if mask is None else mask.cpu().numpy())
+
+    def _check_frame(self, frame: Frame, name: str) -> Tensor:
+        image = frame_to_tensor(frame, self.device, name=name)
+        size = (int(image.shape[-2]), int(image.shape[-1]))
+        if self.frame_size is None or not self.objects:
+            self.frame_size = size
+        elif size != self.frame_size:
+            raise ValueError(
+                f"{name} is {size[1]}x{size[0]} but the stream started with {self.frame_size[1]}x{self.frame_size[0]} frames"
+            )
+        return image
+
+
+def _inside(box: Box, frame_size: tuple[int, int]) -> Box:
+    """Keep the box's centre inside the frame and its size at least 1 px (the next crop must see the frame)."""
+    x, y, w, h = box
+    height, width = frame_size
+    w, h = max(w, 1.0), max(h, 1.0)
+    cx = min(max(x + w / 2, 0.0), float(width))
+    cy = min(max(y + h / 2, 0.0), float(height))
+    return (cx - w / 2, cy - h / 2, w, h)
+
+
+class _eval:
+    """Run the model in eval mode and restore its mode afterwards (the session never changes the caller's model)."""
+
+    def __init__(self, model: Union[TrackingModel, torch.nn.Module]) -> None:
+        self.model = model
+
+    def __enter__(self) -> None:
+        self.was_training = self.model.training  # type: ignore[union-attr]
+        self.model.eval()  # type: ignore[union-attr]
+
+    def __exit__(self, *exc: object) -> None:
+        self.model.train(self.was_training)  # type: ignore[union-attr]
+
+
+def open_session(model: object, **settings: object) -> "Union[TemplateTracker, MultiTracker]":
+    """The tracking session that serves `model`: a TemplateTracker for the light family, the
+    Mask R-CNN family's MultiTracker otherwise; settings override the model's defaults."""
+    if getattr(model, "family", None) == "light":
+        return TemplateTracker(model, **settings)  # type: ignore[arg-type]
+    return MultiTracker(model, **settings)  # type: ignore[arg-type]

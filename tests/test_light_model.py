@@ -1,0 +1,182 @@
+"""The light family: NanoDet-m rebuilt in PyTorch from the published ONNX file, against onnxruntime."""
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from dettrack.model import load_checkpoint, save_checkpoint
+from dettrack.model.light import ConversionError, LightDetTrack, NanoDet, load_nanodet_onnx
+from dettrack.model.light.decode import decode_level
+
+from conftest import shared_path
+
+ort = pytest.importorskip("onnxruntime")
+
+MEAN_BGR = np.array([103.53, 116.28, 123.675], np.float32)
+STD_BGR = np.array([57.375, 57.12, 58.395], np.float32)
+OUTPUTS = {8: ("792", "795"), 16: ("814", "817"), 32: ("836", "839")}
+
+
+@pytest.fixture(scope="module")
+def onnx_path():
+    return shared_path("weights", "nanodet_m.onnx")
+
+
+@pytest.fixture(scope="module")
+def nanodet(onnx_path):
+    return load_nanodet_onnx(onnx_path)
+
+
+@pytest.fixture(scope="module")
+def reference(onnx_path):
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+
+
+def letterboxed(path, size=416):
+    """The image letterboxed into size x size as NanoDet does it (aspect kept, centred, zero padding), RGB uint8."""
+    image = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+    h, w = image.shape[:2]
+    scale = size / max(h, w)
+    nh, nw = round(h * scale), round(w * scale)
+    canvas = np.zeros((size, size, 3), np.uint8)
+    top, left = (size - nh) // 2, (size - nw) // 2
+    canvas[top : top + nh, left : left + nw] = cv2.resize(image, (nw, nh))
+    return canvas
+
+
+def run_reference(session, rgb):
+    bgr = (rgb[..., ::-1].astype(np.float32) - MEAN_BGR) / STD_BGR
+    names = [o.name for o in session.get_outputs()]
+    return dict(zip(names, session.run(None, {"input.1": bgr.transpose(2, 0, 1)[None]})))
+
+
+def reference_detections(outputs, score_threshold=0.05, iou_threshold=0.6):
+    """NanoDet's decoding as its README states it, in NumPy, with OpenCV's per-class NMS."""
+    boxes, scores = [], []
+    for stride, (cls_name, reg_name) in OUTPUTS.items():
+        cls, reg = outputs[cls_name][0], outputs[reg_name][0]
+        n = int(np.sqrt(len(cls)))
+        ys, xs = np.divmod(np.arange(len(cls)), n)
+        cx, cy = (xs + 0.5) * stride, (ys + 0.5) * stride
+        logits = reg.reshape(-1, 4, 8)
+        p = np.exp(logits - logits.max(-1, keepdims=True))
+        p /= p.sum(-1, keepdims=True)
+        d = (p * np.arange(8)).sum(-1) * stride
+        boxes.append(np.stack([cx - d[:, 0], cy - d[:, 1], cx + d[:, 2], cy + d[:, 3]], 1))
+        scores.append(cls)
+    boxes, scores = np.concatenate(boxes), np.concatenate(scores)
+    cell, label = np.nonzero(scores > score_threshold)
+    b, s = boxes[cell], scores[cell, label]
+    xywh = np.concatenate([b[:, :2], b[:, 2:] - b[:, :2]], 1)
+    keep = np.asarray(cv2.dnn.NMSBoxesBatched(xywh.tolist(), s.tolist(), label.tolist(), score_threshold, iou_threshold)).reshape(-1)
+    order = keep[np.argsort(-s[keep], kind="stable")][:100]
+    return b[order], s[order], label[order]
+
+
+def coco_images(count):
+    folder = shared_path("data", "coco_extra", "images")
+    return sorted(folder.glob("*.jpg"))[:count]
+
+
+def test_raw_outputs_equal_onnxruntime(nanodet, reference):
+    for path in coco_images(3):
+        rgb = letterboxed(path)
+        expected = run_reference(reference, rgb)
+        with torch.no_grad():
+            levels = nanodet(torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255)
+        for (_, cls, reg), (cls_name, reg_name) in zip(levels, OUTPUTS.values()):
+            ours_cls = cls.sigmoid().flatten(2).transpose(1, 2).numpy()
+            ours_reg = reg.flatten(2).transpose(1, 2).numpy()
+            np.testing.assert_allclose(ours_cls, expected[cls_name], atol=1e-3)
+            np.testing.assert_allclose(ours_reg, expected[reg_name], atol=1e-3)
+
+
+def test_detection_mode_matches_the_reference_decoding(nanodet, reference):
+    model = LightDetTrack()
+    model.detector = nanodet
+    total = 0
+    for path in coco_images(4):
+        rgb = letterboxed(path)
+        boxes, scores, labels = reference_detections(run_reference(reference, rgb))
+        with torch.no_grad():
+            found = model.eval().detect(torch.from_numpy(rgb).permute(2, 0, 1).float() / 255)
+        assert len(found["boxes"]) == len(boxes)
+        np.testing.assert_allclose(found["scores"].numpy(), scores, atol=1e-4)
+        np.testing.assert_array_equal(found["labels"].numpy(), labels)
+        np.testing.assert_allclose(found["boxes"].numpy(), np.clip(boxes, 0, 416), atol=1e-2)
+        total += len(boxes)
+    assert total > 20  # real images with real detections
+
+
+def test_detect_maps_boxes_back_to_the_original_frame(nanodet):
+    """A frame and the same frame letterboxed by hand give the same objects, in their own coordinates."""
+    model = LightDetTrack()
+    model.detector = nanodet
+    path = coco_images(1)[0]
+    rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+    h, w = rgb.shape[:2]
+    with torch.no_grad():
+        whole = model.eval().detect(torch.from_numpy(rgb).permute(2, 0, 1).float() / 255, score_threshold=0.3)
+    assert len(whole["boxes"]) > 0
+    assert (whole["boxes"][:, 2] <= w).all() and (whole["boxes"][:, 3] <= h).all()
+    scale = 416 / max(h, w)
+    with torch.no_grad():
+        boxed = model.detect(torch.from_numpy(letterboxed(path)).permute(2, 0, 1).float() / 255, score_threshold=0.3)
+    offset = torch.tensor([(416 - w * scale) / 2, (416 - h * scale) / 2] * 2)
+    mapped = (boxed["boxes"] - offset) / scale
+    best = torch.cdist(whole["boxes"][:1], mapped).min()
+    assert best < 0.01 * max(h, w)  # the top object lands on the same pixels (antialiased resampling differs slightly)
+
+
+def test_box_decoding_is_the_distribution_expectation():
+    logits = torch.full((1, 32, 1, 1), -1e4)
+    for side, bin_ in enumerate([1, 2, 3, 4]):  # left=1, top=2, right=3, bottom=4 bins
+        logits[0, side * 8 + bin_] = 0
+    box = decode_level(logits, stride=8)[0, 0]
+    assert box.tolist() == [4 - 8, 4 - 16, 4 + 24, 4 + 32]
+
+
+def test_converter_rejects_other_files(tmp_path, onnx_path):
+    text = tmp_path / "notes.onnx"
+    text.write_text("not a model")
+    with pytest.raises(ConversionError, match="notes.onnx is not a readable ONNX file"):
+        load_nanodet_onnx(text)
+    truncated = tmp_path / "cut.onnx"
+    truncated.write_bytes(onnx_path.read_bytes()[:200_000])
+    with pytest.raises(ConversionError, match="cut.onnx"):
+        load_nanodet_onnx(truncated)
+    with pytest.raises(FileNotFoundError, match="missing.onnx"):
+        load_nanodet_onnx(tmp_path / "missing.onnx")
+
+
+def test_converter_rejects_another_architecture():
+    nanotrack = shared_path("models", "nanotrack_v2", "nanotrack_backbone_sim.onnx")
+    with pytest.raises(ConversionError, match="NanoDet-m"):
+        load_nanodet_onnx(nanotrack)
+
+
+def test_checkpoint_round_trip_and_family_check(nanodet, tmp_path):
+    model = LightDetTrack(input_size=320)
+    model.detector.load_state_dict(nanodet.state_dict())
+    model.tracking_defaults = {"context": 3.0}
+    path = tmp_path / "light.pt"
+    save_checkpoint(model, path)
+    loaded = load_checkpoint(path)
+    assert isinstance(loaded, LightDetTrack) and loaded.input_size == 320
+    assert loaded.tracking_defaults == {"context": 3.0}
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, loaded.state_dict()[key]), key
+    with pytest.raises(ValueError, match="holds a light model, but a maskrcnn model was expected"):
+        load_checkpoint(path, family="maskrcnn")
+
+
+def test_untrained_module_differs_from_converted(nanodet):
+    """The converter really writes the weights (a fresh module gives other outputs)."""
+    x = torch.rand(1, 3, 128, 128)
+    with torch.no_grad():
+        a = nanodet(x)[0][1]
+        b = NanoDet().eval()(x)[0][1]
+    assert (a - b).abs().max() > 0.1
