@@ -7,16 +7,13 @@ import torch
 
 from dettrack.model import load_checkpoint, save_checkpoint
 from dettrack.model.light import ConversionError, LightDetTrack, NanoDet, load_nanodet_onnx
+from dettrack.eval.reference import OUTPUTS, NanoDetReference, decode, letterbox
 from dettrack.model.light.decode import decode_level
+from dettrack.model.light.model import coco_category_ids
 
 from conftest import shared_path
 
-ort = pytest.importorskip("onnxruntime")
-
-MEAN_BGR = np.array([103.53, 116.28, 123.675], np.float32)
-STD_BGR = np.array([57.375, 57.12, 58.395], np.float32)
-OUTPUTS = {8: ("792", "795"), 16: ("814", "817"), 32: ("836", "839")}
-
+pytest.importorskip("onnxruntime")
 
 @pytest.fixture(scope="module")
 def onnx_path():
@@ -30,50 +27,11 @@ def nanodet(onnx_path):
 
 @pytest.fixture(scope="module")
 def reference(onnx_path):
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    return ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    return NanoDetReference(onnx_path)
 
 
-def letterboxed(path, size=416):
-    """The image letterboxed into size x size as NanoDet does it (aspect kept, centred, zero padding), RGB uint8."""
-    image = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
-    h, w = image.shape[:2]
-    scale = size / max(h, w)
-    nh, nw = round(h * scale), round(w * scale)
-    canvas = np.zeros((size, size, 3), np.uint8)
-    top, left = (size - nh) // 2, (size - nw) // 2
-    canvas[top : top + nh, left : left + nw] = cv2.resize(image, (nw, nh))
-    return canvas
-
-
-def run_reference(session, rgb):
-    bgr = (rgb[..., ::-1].astype(np.float32) - MEAN_BGR) / STD_BGR
-    names = [o.name for o in session.get_outputs()]
-    return dict(zip(names, session.run(None, {"input.1": bgr.transpose(2, 0, 1)[None]})))
-
-
-def reference_detections(outputs, score_threshold=0.05, iou_threshold=0.6):
-    """NanoDet's decoding as its README states it, in NumPy, with OpenCV's per-class NMS."""
-    boxes, scores = [], []
-    for stride, (cls_name, reg_name) in OUTPUTS.items():
-        cls, reg = outputs[cls_name][0], outputs[reg_name][0]
-        n = int(np.sqrt(len(cls)))
-        ys, xs = np.divmod(np.arange(len(cls)), n)
-        cx, cy = (xs + 0.5) * stride, (ys + 0.5) * stride
-        logits = reg.reshape(-1, 4, 8)
-        p = np.exp(logits - logits.max(-1, keepdims=True))
-        p /= p.sum(-1, keepdims=True)
-        d = (p * np.arange(8)).sum(-1) * stride
-        boxes.append(np.stack([cx - d[:, 0], cy - d[:, 1], cx + d[:, 2], cy + d[:, 3]], 1))
-        scores.append(cls)
-    boxes, scores = np.concatenate(boxes), np.concatenate(scores)
-    cell, label = np.nonzero(scores > score_threshold)
-    b, s = boxes[cell], scores[cell, label]
-    xywh = np.concatenate([b[:, :2], b[:, 2:] - b[:, :2]], 1)
-    keep = np.asarray(cv2.dnn.NMSBoxesBatched(xywh.tolist(), s.tolist(), label.tolist(), score_threshold, iou_threshold)).reshape(-1)
-    order = keep[np.argsort(-s[keep], kind="stable")][:100]
-    return b[order], s[order], label[order]
+def rgb_image(path):
+    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
 
 
 def coco_images(count):
@@ -83,8 +41,8 @@ def coco_images(count):
 
 def test_raw_outputs_equal_onnxruntime(nanodet, reference):
     for path in coco_images(3):
-        rgb = letterboxed(path)
-        expected = run_reference(reference, rgb)
+        rgb, _, _ = letterbox(rgb_image(path))
+        expected = reference.raw(rgb)
         with torch.no_grad():
             levels = nanodet(torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255)
         for (_, cls, reg), (cls_name, reg_name) in zip(levels, OUTPUTS.values()):
@@ -99,13 +57,13 @@ def test_detection_mode_matches_the_reference_decoding(nanodet, reference):
     model.detector = nanodet
     total = 0
     for path in coco_images(4):
-        rgb = letterboxed(path)
-        boxes, scores, labels = reference_detections(run_reference(reference, rgb))
+        rgb, _, _ = letterbox(rgb_image(path))
+        boxes, scores, labels = decode(reference.raw(rgb))
         with torch.no_grad():
-            found = model.eval().detect(torch.from_numpy(rgb).permute(2, 0, 1).float() / 255)
+            found = model.eval().detect(torch.from_numpy(rgb).permute(2, 0, 1).float() / 255, masks=False)
         assert len(found["boxes"]) == len(boxes)
         np.testing.assert_allclose(found["scores"].numpy(), scores, atol=1e-4)
-        np.testing.assert_array_equal(found["labels"].numpy(), labels)
+        np.testing.assert_array_equal(found["labels"].numpy(), coco_category_ids("cpu")[labels].numpy())
         np.testing.assert_allclose(found["boxes"].numpy(), np.clip(boxes, 0, 416), atol=1e-2)
         total += len(boxes)
     assert total > 20  # real images with real detections
@@ -115,18 +73,17 @@ def test_detect_maps_boxes_back_to_the_original_frame(nanodet):
     """A frame and the same frame letterboxed by hand give the same objects, in their own coordinates."""
     model = LightDetTrack()
     model.detector = nanodet
-    path = coco_images(1)[0]
-    rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+    rgb = rgb_image(coco_images(1)[0])
     h, w = rgb.shape[:2]
     with torch.no_grad():
         whole = model.eval().detect(torch.from_numpy(rgb).permute(2, 0, 1).float() / 255, score_threshold=0.3)
     assert len(whole["boxes"]) > 0
     assert (whole["boxes"][:, 2] <= w).all() and (whole["boxes"][:, 3] <= h).all()
-    scale = 416 / max(h, w)
+    assert whole["masks"].shape == (len(whole["boxes"]), 1, h, w)
+    canvas, scale, (left, top) = letterbox(rgb)
     with torch.no_grad():
-        boxed = model.detect(torch.from_numpy(letterboxed(path)).permute(2, 0, 1).float() / 255, score_threshold=0.3)
-    offset = torch.tensor([(416 - w * scale) / 2, (416 - h * scale) / 2] * 2)
-    mapped = (boxed["boxes"] - offset) / scale
+        boxed = model.detect(torch.from_numpy(canvas).permute(2, 0, 1).float() / 255, score_threshold=0.3, masks=False)
+    mapped = (boxed["boxes"] - torch.tensor([left, top, left, top])) / scale
     best = torch.cdist(whole["boxes"][:1], mapped).min()
     assert best < 0.01 * max(h, w)  # the top object lands on the same pixels (antialiased resampling differs slightly)
 

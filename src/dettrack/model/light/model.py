@@ -18,7 +18,9 @@ from typing import Any, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
+from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
+from torchvision.models.detection.roi_heads import paste_masks_in_image
 from torchvision.ops import MultiScaleRoIAlign
 
 from ...tracking.search_region import crop_images, search_window
@@ -175,9 +177,18 @@ class LightDetTrack(nn.Module):
     # -- detection mode ----------------------------------------------------------------
 
     def detect(
-        self, image: Tensor, score_threshold: float = 0.05, iou_threshold: float = 0.6, max_detections: int = 100
+        self,
+        image: Tensor,
+        score_threshold: float = 0.05,
+        iou_threshold: float = 0.6,
+        max_detections: int = 100,
+        masks: bool = True,
     ) -> dict[str, Tensor]:
-        """COCO detection of one [3, H, W] frame in [0, 1]: boxes (xyxy, frame pixels), scores, labels 0..79."""
+        """COCO detection of one [3, H, W] frame in [0, 1], NanoDet's rule (per-class NMS).
+
+        Returns boxes (xyxy, frame pixels), scores, labels (COCO category ids 1..90, as
+        torchvision's detectors give them) and, with masks=True, masks [N, 1, H, W] (probabilities).
+        """
         encoded = self.encode(image)
         scores, boxes = [], []
         for (_, cls, reg), stride in zip(self.detector.head(list(encoded.features.values())), STRIDES):
@@ -185,6 +196,10 @@ class LightDetTrack(nn.Module):
             boxes.append(decode_level(reg, stride)[0])
         found = detections(torch.cat(scores), encoded.to_frame(torch.cat(boxes)), score_threshold, iou_threshold, max_detections)
         found["boxes"] = clip(found["boxes"], encoded.frame_size)
+        found["labels"] = coco_category_ids(found["labels"].device)[found["labels"]]
+        if masks:
+            probs = self.masks(encoded, found["boxes"])
+            found["masks"] = paste_masks_in_image(probs[:, None], found["boxes"], encoded.frame_size)
         return found
 
     # -- training ----------------------------------------------------------------------
@@ -267,6 +282,12 @@ class LightDetTrack(nn.Module):
             boxes.append(decode_level(reg, stride))
             regs.append(reg.flatten(2).transpose(1, 2))
         return torch.cat(logits, 1), torch.cat(boxes, 1), torch.cat(regs, 1)
+
+
+def coco_category_ids(device: torch.device) -> Tensor:
+    """COCO category id (1..90) of each of the 80 detector classes: the sorted ids that name a category."""
+    names = MaskRCNN_ResNet50_FPN_Weights.COCO_V1.meta["categories"]
+    return torch.tensor([i for i, name in enumerate(names) if i > 0 and name != "N/A"], device=device)
 
 
 def _xywh(box: Tensor) -> tuple[float, float, float, float]:

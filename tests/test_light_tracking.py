@@ -1,0 +1,133 @@
+"""The light family as a tracker: settings, the TemplateTracker session, and its training losses."""
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+from dettrack.data import open_dataset
+from dettrack.eval.metrics.overlap import iou_xywh
+from dettrack.model.light import build_light_model
+from dettrack.tracking.session import TemplateTracker, open_session
+from dettrack.tracking.settings import TrackingSettings
+from dettrack.tracking.tracker import MultiTracker
+
+from conftest import shared_path, small_model
+
+
+@pytest.fixture(scope="module")
+def light():
+    return build_light_model(str(shared_path("weights", "nanodet_m.onnx")), input_size=320).eval()
+
+
+@pytest.fixture(scope="module")
+def camel():
+    seq = next(s for s in open_dataset("davis2016", shared_path("data", "davis2016")) if s.name == "camel")
+    return [seq.frame(i) for i in range(12)], seq.boxes[:12]
+
+
+def test_settings_are_validated_with_their_names():
+    with pytest.raises(ValueError, match="presence_threshold must be a number in \\[0, 1\\]"):
+        TrackingSettings(presence_threshold=1.5)
+    with pytest.raises(ValueError, match="search_size must be an integer multiple of 32"):
+        TrackingSettings(search_size=300)
+    with pytest.raises(ValueError, match="context must be > 1"):
+        TrackingSettings(context=0.5)
+    with pytest.raises(ValueError, match="recipe: unknown setting\\(s\\) search_region"):
+        TrackingSettings.from_mapping({"search_region": 256}, "recipe")
+    settings = TrackingSettings.from_mapping({"context": 3.0})
+    assert settings.context == 3.0 and settings.updated(context=None, size_rate=0.2).size_rate == 0.2
+
+
+def test_untrained_light_tracker_follows_a_real_object(light, camel):
+    frames, boxes = camel
+    session = TemplateTracker(light, TrackingSettings(search_size=320, context=1.95, masks=False))
+    session.add(frames[0], boxes[0], "camel")
+    found = [session.update(frame)["camel"] for frame in frames[1:]]
+    ious = iou_xywh(np.array([r.box for r in found]), boxes[1:])
+    assert ious.mean() > 0.6, ious
+    assert all(r.present and r.mask is None for r in found)
+
+
+def test_masks_come_at_frame_size(light, camel):
+    frames, boxes = camel
+    session = TemplateTracker(light, TrackingSettings(search_size=320, context=1.95))
+    session.add(frames[0], boxes[0])
+    result = session.update(frames[1])[0]
+    assert result.mask.shape == frames[1].shape[:2] and result.mask.dtype == bool
+
+
+def test_objects_batched_in_one_session_match_separate_sessions(light, camel):
+    frames, boxes = camel
+    other = (100.0, 50.0, 80.0, 60.0)  # a patch of background as a second object
+    settings = TrackingSettings(search_size=320, context=1.95, masks=False)
+    together = TemplateTracker(light, settings)
+    together.add(frames[0], boxes[0], "camel")
+    together.add(frames[0], other, "patch")
+    alone = {name: TemplateTracker(light, settings) for name in ("camel", "patch")}
+    alone["camel"].add(frames[0], boxes[0], "camel")
+    alone["patch"].add(frames[0], other, "patch")
+    for frame in frames[1:4]:
+        both = together.update(frame)
+        for name, session in alone.items():
+            single = session.update(frame)[name]
+            np.testing.assert_allclose(both[name].box, single.box, atol=1e-2)
+            assert abs(both[name].score - single.score) < 1e-4
+
+
+def test_session_never_changes_the_callers_model(light, camel):
+    frames, boxes = camel
+    model = copy.deepcopy(light).train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    session = TemplateTracker(model, TrackingSettings(search_size=320, context=1.95, masks=False))
+    session.add(frames[0], boxes[0])
+    session.update(frames[1])
+    assert model.training
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_open_session_serves_both_families(light):
+    assert isinstance(open_session(light), TemplateTracker)
+    assert isinstance(open_session(small_model()), MultiTracker)
+
+
+def _pair(camel):
+    frames, boxes = camel
+    template = torch.from_numpy(frames[0].copy()).permute(2, 0, 1).float() / 255
+    search = torch.from_numpy(frames[8].copy()).permute(2, 0, 1).float() / 255
+    x, y, w, h = boxes[0]
+    sx, sy, sw, sh = boxes[8]
+    target = {"boxes": torch.tensor([[sx, sy, sx + sw, sy + sh]], dtype=torch.float32), "labels": torch.ones(1, dtype=torch.int64)}
+    return [search], [target], [template], torch.tensor([[x, y, x + w, y + h]], dtype=torch.float32)
+
+
+def test_tracking_losses_fall_when_trained_on_a_pair(camel):
+    model = build_light_model(str(shared_path("weights", "nanodet_m.onnx")), input_size=256).train()
+    searches, targets, templates, boxes = _pair(camel)
+    params = [p for n, p in model.named_parameters() if n.startswith(("detector.head", "objectness"))]
+    optimizer = torch.optim.Adam(params, lr=1e-3)
+    totals = []
+    for _ in range(6):
+        torch.manual_seed(0)  # the same search crop every step
+        losses = model(searches, targets, template_images=templates, template_boxes=boxes)
+        assert set(losses) == {"loss_track_cls", "loss_track_box", "loss_track_dfl"}
+        total = sum(losses.values())
+        optimizer.zero_grad()
+        total.backward()
+        optimizer.step()
+        totals.append(float(total.detach()))
+    assert totals[-1] < 0.8 * totals[0], totals
+
+
+def test_detection_batches_distil_from_the_original_detector(camel):
+    model = build_light_model(str(shared_path("weights", "nanodet_m.onnx")), input_size=256).train()
+    frames, boxes = camel
+    image = torch.from_numpy(frames[0].copy()).permute(2, 0, 1).float() / 255
+    target = {"boxes": torch.zeros(0, 4), "labels": torch.zeros(0, dtype=torch.int64)}
+    same = model([image], [target])
+    assert abs(float(same["loss_distill_cls"])) < 1e-4 and float(same["loss_distill_box"]) < 1e-4
+    with torch.no_grad():
+        model.detector.head.predictors[0].weight.mul_(1.5)
+    moved = model([image], [target])
+    assert float(moved["loss_distill_cls"]) > 1e-3 and float(moved["loss_distill_box"]) > 1e-3
