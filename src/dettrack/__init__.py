@@ -4,9 +4,11 @@
 """
 
 from .model import DetTrack, build_model, load_checkpoint, save_checkpoint
+from .loading import load_model
 from .pretrained import load_pretrained
-from .tracking import MultiTracker, Tracker, TrackResult
+from .tracking import MultiTracker, Tracker
+from .types import TrackResult
 
 __version__ = "0.1.0"
 
-__all__ = ["DetTrack", "MultiTracker", "TrackResult", "Tracker", "build_model", "load_checkpoint", "load_pretrained", "save_checkpoint"]
+__all__ = ["DetTrack", "MultiTracker", "TrackResult", "Tracker", "build_model", "load_checkpoint", "load_model", "load_pretrained", "save_checkpoint"]

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace, model) -> int:
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="track the rabbit in a built-in Big Buck Bunny clip; writes an overlay video and a score plot")
     p.add_argument("--model", default="pretrained", help="'pretrained', a checkpoint path or a backbone name")
-    p.add_argument("--out", default="dettrack_demo", help="output folder")
+    p.add_argument("--out", default="dettrack_demo", help="output folder (default: %(default)s)")
     p.add_argument("--frames", type=int, help="stop after this many frames (default: the whole clip)")
     p.add_argument("--smoothing", action="store_true", help="the paper's temporal smoothness")
     return p

@@ -105,7 +105,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--classes", nargs="+", default=[], help="keep only these classes (COCO names or ids)")
     p.add_argument("--score", type=float, default=0.5, help="minimum detection score")
     p.add_argument("--model", default="pretrained", help="'pretrained', a checkpoint path or a backbone name")
-    p.add_argument("--out", default="dettrack_detect", help="output folder")
+    p.add_argument("--out", default="dettrack_detect", help="output folder (default: %(default)s)")
     p.add_argument("--start", type=int, default=0, help="first frame of a video")
     p.add_argument("--end", type=int, help="frame of a video to stop before")
     return p

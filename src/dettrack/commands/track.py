@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..outputs import OUTPUTS, TrackWriter
+from ..video import OUTPUTS, TrackWriter
 from ..tracking import MultiTracker, TrackResult
 from .settings import add_tracking_option, parse_settings
 from ..video import FrameSource
@@ -77,7 +77,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--init-frame", type=int, default=0, help="frame on which the --box objects are given")
     p.add_argument("--boxes", help="JSON list of {id, frame, box} or CSV id,frame,x,y,w,h")
     p.add_argument("--model", default="pretrained", help="'pretrained', a checkpoint path or a backbone name")
-    p.add_argument("--out", default="dettrack_out", help="output folder")
+    p.add_argument("--out", default="dettrack_out", help="output folder (default: %(default)s)")
     p.add_argument("--start", type=int, default=0, help="first frame to read")
     p.add_argument("--end", type=int, help="frame to stop before")
     p.add_argument("--smoothing", action="store_true", help="the paper's temporal smoothness")

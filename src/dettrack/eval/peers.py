@@ -20,9 +20,10 @@ from typing import Any, Callable, Optional, Protocol, Sequence, Union
 import cv2
 import numpy as np
 
+from ..loading import load_model
 from ..model import DetTrack
 from ..tracking import MultiTracker, TrackResult
-from ..tracking.inputs import Frame
+from ..types import Frame
 
 TRACKERS = ("dettrack", "dettrack-temporal", "csrt", "kcf", "mil", "nanotrack")
 
@@ -140,7 +141,7 @@ def make_tracker(
 ) -> PeerTracker:
     """A tracker by name (see TRACKERS).
 
-    model: for dettrack, a DetTrack or a spec for dettrack.cli.load_model ('pretrained', a
+    model: for dettrack, a DetTrack or a spec for dettrack.load_model ('pretrained', a
     checkpoint path or a backbone name); nanotrack_folder: the folder of NanoTrack's ONNX files.
     presence_threshold / search_region: None takes dettrack's model defaults (0.5 for the peers);
     tracking: more MultiTracker settings for dettrack (e.g. {"window_influence": 0}).
@@ -158,11 +159,9 @@ def make_tracker(
 
 
 def resolve_model(model: Union[DetTrack, str, None], device: str = "cpu") -> DetTrack:
-    """A DetTrack in eval mode: as given, or loaded from a spec ('pretrained' when None) by the CLI's rule."""
+    """A DetTrack in eval mode: as given, or loaded from a spec ('pretrained' when None) by load_model."""
     if isinstance(model, DetTrack):
         return model.eval()
-    from ..cli import load_model  # imported here: the CLI imports the commands that import this module
-
     return load_model(model or "pretrained", device)
 
 

@@ -4,7 +4,6 @@ and the single-object Tracker on top of it."""
 from dataclasses import dataclass, field
 from typing import Any, Hashable, Iterable, Iterator, Mapping, Optional, Sequence
 
-import numpy as np
 import torch
 from torch import Tensor
 from torchvision.models.detection.roi_heads import paste_masks_in_image
@@ -12,20 +11,11 @@ from torchvision.models.detection.roi_heads import paste_masks_in_image
 from ..boxes import xywh_to_xyxy, xyxy_to_xywh
 from ..model.dettrack import DetTrack
 from ..model.heads import Ranker
-from .inputs import Frame, check_box, frame_to_tensor
+from ..types import Frame, TrackResult
+from .inputs import check_box, frame_to_tensor
 from .motion import MotionPrior
 from .search_region import crop_images, crop_window, to_frame
 from .smoothing import TemporalSmoother
-
-
-@dataclass(frozen=True)
-class TrackResult:
-    """One frame's answer. box: (x, y, w, h) in original pixels; mask: H x W bool or None."""
-
-    box: tuple[float, float, float, float]
-    score: float
-    present: bool
-    mask: Optional[np.ndarray]
 
 
 @dataclass

@@ -5,7 +5,7 @@ from typing import Hashable, Mapping, NamedTuple, Optional, Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ..tracking.tracker import TrackResult
+from ..types import TrackResult
 
 _COLOURS = np.array(
     [(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48), (145, 30, 180),

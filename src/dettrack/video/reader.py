@@ -1,4 +1,4 @@
-"""Frame sources: video files (PyAV), image folders, cameras and stream URLs (OpenCV), iterables.
+"""Frame sources: video files (PyAV), image folders, cameras and stream URLs (OpenCV).
 
 Every source yields H x W x 3 uint8 RGB frames one at a time (a video is never held in
 memory whole), checks that the frame size stays the same, and reports problems as a
@@ -7,17 +7,15 @@ ValueError naming the input and the frame.
 
 import re
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Union
+from typing import Iterator, Optional, Union
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ..tracking.inputs import Frame
-
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
-Source = Union[str, Path, int, Iterable[Frame]]
+Source = Union[str, Path, int]
 
 
 def natural_key(name: str) -> list:
@@ -33,7 +31,7 @@ class FrameSource:
             raise ValueError(f"frame range [{start}, {end}) is empty or negative")
         self.source = source
         self.start, self.end = start, end
-        self.name = str(source) if isinstance(source, (str, Path, int)) else type(source).__name__
+        self.name = str(source)
         self.fps: float = 25.0
         self.count: Optional[int] = None
         self._open()
@@ -57,7 +55,7 @@ class FrameSource:
             self.kind = "video"
             self._probe_video(path)
             return
-        self.kind = "iterable"
+        raise ValueError(f"{src!r}: expected a video file, a folder of images, a camera index or a stream URL")
 
     def _probe_video(self, path: Path) -> None:
         import av
@@ -73,7 +71,7 @@ class FrameSource:
             raise ValueError(f"{path}: not a readable video ({err})") from err
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        frames = {"video": self._video, "folder": self._folder, "capture": self._capture, "iterable": self._iterable}[self.kind]()
+        frames = {"video": self._video, "folder": self._folder, "capture": self._capture}[self.kind]()
         size = None
         produced = 0
         for index, frame in enumerate(frames):
@@ -126,16 +124,6 @@ class FrameSource:
             capture.release()
         if read and (expected <= 0 or read < expected) and (self.end is None or read < self.end):
             raise ValueError(f"{self.name}: the stream stopped delivering frames after frame {read - 1}")
-
-    def _iterable(self) -> Iterator[np.ndarray]:
-        from ..tracking.inputs import frame_to_tensor
-
-        for index, frame in enumerate(self.source):
-            if isinstance(frame, np.ndarray) and frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[-1] == 3:
-                yield frame
-                continue
-            tensor = frame_to_tensor(frame, name=f"{self.name} frame {index}")
-            yield (tensor * 255).round().byte().permute(1, 2, 0).numpy()
 
 
 def read_image(path: Union[str, Path]) -> np.ndarray:
