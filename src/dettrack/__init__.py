@@ -3,12 +3,17 @@
 "Learning to Track Any Object" (Dave, Tokmakov, Schmid, Ramanan, 2019).
 """
 
-from .model import DetTrack, build_model, load_checkpoint, save_checkpoint
+from .detection import detect
 from .loading import load_model
+from .model import DetTrack, build_model, load_checkpoint, save_checkpoint
 from .pretrained import load_pretrained
 from .tracking import MultiTracker, Tracker
-from .types import TrackResult
+from .types import Detections, TrackResult
+from .video import FrameSource, read_image
 
 __version__ = "0.1.0"
 
-__all__ = ["DetTrack", "MultiTracker", "TrackResult", "Tracker", "build_model", "load_checkpoint", "load_model", "load_pretrained", "save_checkpoint"]
+__all__ = [
+    "DetTrack", "Detections", "FrameSource", "MultiTracker", "TrackResult", "Tracker", "build_model", "detect",
+    "load_checkpoint", "load_model", "load_pretrained", "read_image", "save_checkpoint",
+]

@@ -22,3 +22,18 @@ class TrackResult:
     score: float
     present: bool
     mask: Optional[np.ndarray]
+
+
+@dataclass(frozen=True)
+class Detections:
+    """One image's detections, best first. boxes: [N, 4] (x, y, w, h) in pixels; labels: [N]
+    class ids; names: their class names; scores: [N]; masks: [N, H, W] bool."""
+
+    boxes: np.ndarray
+    labels: np.ndarray
+    names: list[str]
+    scores: np.ndarray
+    masks: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.scores)
