@@ -186,13 +186,13 @@ def test_video_files_round_trip_and_zero_frame_videos_are_refused(tmp_path):
         list(FrameSource(path, start=10))
 
 
-def _cut_avi(path, frames: int, keep: float) -> None:
-    """An AVI (its header counts the frames) of `frames` noise frames, cut to the first `keep` of its bytes."""
+def _cut_video(path, frames: int, keep: float, codec: str = "mpeg4", **options) -> None:
+    """A video whose container counts its `frames` noise frames, cut to the first `keep` of its bytes."""
     import av
 
     rng = np.random.default_rng(0)
-    with av.open(str(path), "w", format="avi") as container:
-        stream = container.add_stream("mpeg4", rate=10)
+    with av.open(str(path), "w", options=options) as container:
+        stream = container.add_stream(codec, rate=10)
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
         for _ in range(frames):
             container.mux(stream.encode(av.VideoFrame.from_ndarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8), format="rgb24")))
@@ -202,7 +202,7 @@ def _cut_avi(path, frames: int, keep: float) -> None:
 
 def test_a_video_cut_short_is_tracked_to_its_end_with_a_warning(model_file, tmp_path, capsys):
     clip = tmp_path / "cut.avi"
-    _cut_avi(clip, 40, 0.5)
+    _cut_video(clip, 40, 0.5)
     source = FrameSource(clip)
     assert source.count == 40
     with pytest.warns(UserWarning, match="its container announced 40 frames"):
@@ -212,6 +212,13 @@ def test_a_video_cut_short_is_tracked_to_its_end_with_a_warning(model_file, tmp_
     assert main(["track", str(clip), "--box", "5,5,20,20", "--model", model_file, "--out", str(out), "--quiet", "--no-overlay"]) == 0
     assert f"dettrack track: warning: {clip}: the video ended after frame {read - 1}" in capsys.readouterr().err
     assert len(_read_lines(out / "0" / "boxes.txt")) == read
+
+
+def test_a_video_that_breaks_off_mid_frame_names_where(tmp_path):
+    clip = tmp_path / "cut.mp4"
+    _cut_video(clip, 40, 0.5, "libx264", movflags="faststart")  # the frame index first, so the cut file still opens
+    with pytest.raises(ValueError, match=r"cut.mp4: the video is damaged or cut short after frame \d+ \(its container announced 40 frames\)"):
+        list(FrameSource(clip))
 
 
 def test_help_lists_every_command_and_the_default_outputs(capsys):
