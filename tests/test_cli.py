@@ -113,6 +113,7 @@ def test_folders_of_mixed_sizes_are_refused_unless_asked(tmp_path):
         (["--box", "5,5,0,10"], "must be positive"),
         (["--box", "5,5,-4,10"], "must be positive"),
         (["--box", "5,5,10,10", "--box", "5,5,10,nan"], "box of object 1: contains NaN"),
+        (["--box", "5,5,10,10", "--init-frame", "3", "--end", "2"], "an object starts at frame 3, not before --end 2"),
         ([], "no object to track"),
     ],
 )

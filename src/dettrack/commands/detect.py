@@ -56,9 +56,8 @@ def run(args: argparse.Namespace, model: DetTrack) -> int:
         for index, frame in enumerate(frames, args.start):
             found = detect(model, frame, args.score, args.classes)
             objects += len(found)
-            row = {"frame": index, "detections": detections_json(found)}
+            row = {"frame": index, **({"file": source.files[index].name} if source.files else {}), "detections": detections_json(found)}
             if source.files:
-                row["file"] = source.files[index].name
                 with atomic_write(out / f"{source.files[index].stem}_detections.png", "wb") as f:
                     Image.fromarray(annotate(frame, found)).save(f, format="PNG")
             else:

@@ -88,6 +88,8 @@ def run(args: argparse.Namespace, model: DetTrack) -> int:
     prompts = gather_prompts(args)
     if min(prompts) < args.start:
         raise ValueError(f"an object starts at frame {min(prompts)}, before --start {args.start}")
+    if args.end is not None and max(prompts) >= args.end:
+        raise ValueError(f"an object starts at frame {max(prompts)}, not before --end {args.end}")
     source = FrameSource(source_argument(args.video), args.start, args.end)
     if source.count is not None and max(prompts) >= source.count:
         raise ValueError(f"{args.video}: an object starts at frame {max(prompts)} but the video has {source.count} frames")
@@ -116,8 +118,8 @@ def run(args: argparse.Namespace, model: DetTrack) -> int:
     except ValueError as err:
         bar.close()
         written = writer.close()  # everything up to the bad frame is complete and kept
-        kept = f"kept {len(written)} output file(s) covering frames {args.start}-{last} in {args.out}" if writer.frames else "no output was written"
-        raise ValueError(f"{err}\n{kept}") from err
+        kept = f"covering frames {args.start}-{last}" if writer.frames else "with no frame"
+        raise ValueError(f"{err}\nkept {len(written)} output file(s) {kept} in {args.out}") from err
     bar.close()
     written = writer.close()
     missed = sorted(f for f in prompts if f > last)
