@@ -48,6 +48,8 @@ def test_track_an_otb_sequence_folder(model_file, tmp_path):
             assert all(math.isnan(float(v)) for v in line)
     masks = sorted((out / "masks").iterdir())
     assert [m.name for m in masks] == [f"{i:05d}.png" for i in range(5)]
+    first = np.asarray(Image.open(masks[0]))
+    assert first[47:109, 51:76].any() and not first[:47].any() and not first[:, 76:].any()  # inside the given box
     png = Image.open(masks[2])
     assert png.mode == "P" and png.size == (320, 240) and set(np.unique(np.asarray(png))) <= {0, 1}
     assert sum(1 for _ in FrameSource(out / "overlay.mp4")) == 5
@@ -91,6 +93,15 @@ def test_folders_sort_naturally_and_convert_gray_and_rgba(tmp_path):
     assert [p.name for p in source.files] == ["1.png", "2.png", "10.png"]
     frames = list(source)
     assert all(f.shape == (40, 60, 3) and f.dtype == np.uint8 for f in frames)
+    assert [f.shape for f in FrameSource(folder / "2.png")] == [(40, 60, 3)]
+
+
+def test_folders_of_mixed_sizes_are_refused_unless_asked(tmp_path):
+    folder = _folder(tmp_path, [("1.png", np.zeros((40, 60, 3), np.uint8), "RGB"), ("2.png", np.zeros((30, 20, 3), np.uint8), "RGB")])
+    with pytest.raises(ValueError, match="frame 1 is 20x30 but earlier frames are 60x40"):
+        list(FrameSource(folder))
+    assert [f.shape[:2] for f in FrameSource(folder, same_size=False)] == [(40, 60), (30, 20)]
+    assert [f.shape[:2] for f in FrameSource(folder, start=1, same_size=False)] == [(30, 20)]
 
 
 @pytest.mark.parametrize(
@@ -100,13 +111,34 @@ def test_folders_sort_naturally_and_convert_gray_and_rgba(tmp_path):
         (["--box", "a,b,c,d"], "expected four numbers"),
         (["--box", "500,500,10,10"], "wholly outside"),
         (["--box", "5,5,0,10"], "must be positive"),
+        (["--box", "5,5,-4,10"], "must be positive"),
+        (["--box", "5,5,10,10", "--box", "5,5,10,nan"], "box of object 1: contains NaN"),
+        (["--box", "5,5,10,10", "--init-frame", "3", "--end", "2"], "an object starts at frame 3, not before --end 2"),
         ([], "no object to track"),
     ],
 )
-def test_bad_boxes_exit_non_zero_with_a_message(model_file, tmp_path, capsys, argv_tail, message):
-    folder = _folder(tmp_path, [("1.png", np.zeros((40, 60, 3), np.uint8), "RGB")])
-    assert main(["track", str(folder), "--model", model_file, "--out", str(tmp_path / "o"), "--quiet", *argv_tail]) != 0
+def test_bad_boxes_exit_2_before_writing_anything(model_file, tmp_path, capsys, argv_tail, message):
+    folder = _folder(tmp_path, [("1.png", np.zeros((40, 60, 3), np.uint8), "RGB"), ("2.png", np.zeros((40, 60, 3), np.uint8), "RGB")])
+    assert main(["track", str(folder), "--model", model_file, "--out", str(tmp_path / "o"), "--quiet", *argv_tail]) == 2
     assert message in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_late_object_outside_the_frame_fails_before_writing(model_file, tmp_path, capsys):
+    folder = _folder(tmp_path, [(f"{i}.png", np.zeros((40, 60, 3), np.uint8), "RGB") for i in range(3)])
+    spec = tmp_path / "boxes.json"
+    spec.write_text(json.dumps([{"id": "a", "frame": 0, "box": [5, 5, 10, 10]}, {"id": "b", "frame": 2, "box": [70, 5, 10, 10]}]))
+    assert main(["track", str(folder), "--boxes", str(spec), "--model", model_file, "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert "box of object 'b': (70, 5, 10, 10) lies wholly outside the 60x40 frame" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_box_partly_outside_is_clipped_with_a_warning(model_file, tmp_path, capsys):
+    folder = _folder(tmp_path, [(f"{i}.png", np.zeros((40, 60, 3), np.uint8), "RGB") for i in range(2)])
+    out = tmp_path / "o"
+    assert main(["track", str(folder), "--box", "30,-10,50,40", "--model", model_file, "--out", str(out), "--quiet"]) == 0
+    assert "reaches outside the 60x40 frame; tracking its part inside: 30, 0, 30, 30" in capsys.readouterr().err
+    assert _read_lines(out / "0" / "boxes.txt")[0] == ["30.00", "0.00", "30.00", "30.00"]
 
 
 def test_bad_inputs_are_named(model_file, tmp_path, capsys):
@@ -132,9 +164,9 @@ def test_a_size_change_mid_stream_keeps_the_complete_outputs(model_file, tmp_pat
     frames = [(f"{i}.png", a, m) for i, (_, a, m) in enumerate(frames, 1)] + [("4.png", np.zeros((50, 60, 3), np.uint8), "RGB")]
     folder = _folder(tmp_path, frames)
     out = tmp_path / "o"
-    assert main(["track", str(folder), "--box", "5,5,20,20", "--model", model_file, "--out", str(out), "--quiet"]) == 1
+    assert main(["track", str(folder), "--box", "5,5,20,20", "--model", model_file, "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert "frame 3 is 60x50 but earlier frames are 60x40" in err
+    assert "frame 3 is 60x50 but earlier frames are 60x40" in err and "covering frames 0-2" in err
     assert len(_read_lines(out / "0" / "boxes.txt")) == 3
     assert len(json.loads((out / "tracks.json").read_text())) == 3
     assert sum(1 for _ in FrameSource(out / "overlay.mp4")) == 3
@@ -153,6 +185,50 @@ def test_video_files_round_trip_and_zero_frame_videos_are_refused(tmp_path):
     assert not list(tmp_path.glob("*.partial")) and not (tmp_path / "none.mp4").exists()
     with pytest.raises(ValueError, match="no frames in the range"):
         list(FrameSource(path, start=10))
+
+
+def _cut_video(path, frames: int, keep: float, codec: str = "mpeg4", **options) -> None:
+    """A video whose container counts its `frames` noise frames, cut to the first `keep` of its bytes."""
+    import av
+
+    rng = np.random.default_rng(0)
+    with av.open(str(path), "w", options=options) as container:
+        stream = container.add_stream(codec, rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for _ in range(frames):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8), format="rgb24")))
+        container.mux(stream.encode())
+    path.write_bytes(path.read_bytes()[: int(path.stat().st_size * keep)])
+
+
+def test_a_video_cut_short_is_tracked_to_its_end_with_a_warning(model_file, tmp_path, capsys):
+    clip = tmp_path / "cut.avi"
+    _cut_video(clip, 40, 0.5)
+    source = FrameSource(clip)
+    assert source.count == 40
+    with pytest.warns(UserWarning, match="its container announced 40 frames"):
+        read = sum(1 for _ in source)
+    assert 5 < read < 40 and f"ended after frame {read - 1}" in source.ended_early
+    out = tmp_path / "o"
+    assert main(["track", str(clip), "--box", "5,5,20,20", "--model", model_file, "--out", str(out), "--quiet", "--no-overlay"]) == 0
+    assert f"dettrack track: warning: {clip}: the video ended after frame {read - 1}" in capsys.readouterr().err
+    assert len(_read_lines(out / "0" / "boxes.txt")) == read
+
+
+def test_a_video_that_breaks_off_mid_frame_names_where(tmp_path):
+    clip = tmp_path / "cut.mp4"
+    _cut_video(clip, 40, 0.5, "libx264", movflags="faststart")  # the frame index first, so the cut file still opens
+    with pytest.raises(ValueError, match=r"cut.mp4: the video is damaged or cut short after frame \d+ \(its container announced 40 frames\)"):
+        list(FrameSource(clip))
+
+
+def test_help_lists_every_command_and_the_default_outputs(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "export" in capsys.readouterr().out.split("positional arguments")[0]
+    with pytest.raises(SystemExit):
+        main(["track", "--help"])
+    assert "(default: dettrack_out)" in " ".join(capsys.readouterr().out.split())
 
 
 def test_console_script_entry_point():

@@ -6,18 +6,16 @@ import math
 import numpy as np
 import pytest
 
+from dettrack.data.readers.oxuva_csv import OxuvaTrack, read_oxuva_annotations, read_oxuva_tasks
+from dettrack.eval.formats.oxuva import read_oxuva_predictions
 from dettrack.eval.metrics import (
     OxuvaPredictions,
-    OxuvaTrack,
     TrackAssessment,
     oxuva_assess_track,
     oxuva_auc,
     oxuva_max_gm,
     oxuva_score_curve,
     oxuva_scores,
-    read_oxuva_annotations,
-    read_oxuva_predictions,
-    read_oxuva_tasks,
     unit_square_iou,
 )
 
@@ -123,7 +121,7 @@ def test_missing_predictions_take_the_previous_one():
     scores = oxuva_scores({("v", "o"): track}, {("v", "o"): pred})
     assert (scores.tp, scores.fn, scores.tn, scores.fp) == (2, 1, 0, 1)
     with pytest.raises(ValueError, match="track v o: no prediction at or before labelled frame 30"):
-        oxuva_assess_track(track, OxuvaPredictions(pred.frames[2:], pred.present[2:], pred.score[2:], pred.boxes[2:]))
+        oxuva_assess_track(track, OxuvaPredictions(pred.frames[2:], pred.present[2:], pred.score[2:], pred.boxes[2:]), name="track v o")
 
 
 def test_iou_clips_to_the_unit_square_and_uses_the_half_threshold():

@@ -16,9 +16,10 @@ pytestmark = pytest.mark.skipif(not has_pretrained(), reason="this install carri
 def test_shipped_model_loads_with_its_tracking_defaults():
     model = dettrack.load_pretrained()
     assert not model.training
-    assert model.config["name"] == "mobilenet_v2_fpn" and model.template_builder.levels == "all"
-    session = dettrack.MultiTracker(model)
-    assert session.search_region == model.tracking_defaults["search_region"] > 0
+    assert model.family == "light" and model.template_builder.levels == "all"
+    session = dettrack.open_session(model)
+    assert isinstance(session, dettrack.TemplateTracker)
+    assert session.settings.search_size == model.tracking_defaults["search_size"]
 
 
 def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -26,7 +27,7 @@ def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def test_shipped_model_follows_and_segments_the_held_out_dog():
-    # DAVIS-2016 dog is in the validation split of configs/demo.yaml (never trained on)
+    # DAVIS-2016 dog is in the validation split of configs/light.yaml (never trained on)
     dog = next(s for s in open_dataset("davis2016", shared_path("data", "davis2016")) if s.name == "dog")
     tracker = dettrack.Tracker(dettrack.load_pretrained())
     tracker.init(dog.frame(0), dog.boxes[0])

@@ -109,7 +109,7 @@ def test_tracker_misuse_is_reported(model):
     tracker = Tracker(model)
     with pytest.raises(RuntimeError, match="init"):
         tracker.update(frames[0])
-    with pytest.raises(ValueError, match="box of the init frame"):
+    with pytest.raises(ValueError, match="box of object 0"):
         tracker.init(frames[0], (0, 0, 0, 10))
     tracker.init(frames[0], (30, 40, 40, 30))
     with pytest.raises(ValueError, match="frame 1 is 80x60 but the stream started with 160x120 frames"):

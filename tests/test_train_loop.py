@@ -115,6 +115,31 @@ def test_config_errors_name_the_key(tmp_path):
         load_config(tmp_path / "none.yaml")
 
 
+@pytest.mark.parametrize(
+    "section, key, value, wanted",
+    [
+        ("train", "optimizer", "adam", "one of sgd, adamw"),
+        ("train", "schedule", "cosin", "one of cosine, constant"),
+        ("train", "iterations", 0, "an integer >= 1"),
+        ("train", "lr", "0.01x", "a number > 0"),
+        ("train", "amp", "yes", "one of True, False"),
+        ("data", "negative_pairs", 1.5, "a number >= 0 and <= 1"),
+        ("data", "pair_shares", {"sequences": 1, "videos": 2}, "a share >= 0 for each of sequences, image_pairs, copy_paste"),
+        ("val", "every", -5, "an integer >= 0"),
+        ("tracking", "search_region", 25.5, "an integer >= 0"),
+    ],
+)
+def test_every_value_is_checked_when_the_recipe_loads(section, key, value, wanted):
+    raw = {"model": {"name": "mobilenet_v2_fpn"}, section: {key: value}}
+    with pytest.raises(ValueError, match=f"recipe.yaml: {section}.{key} must be {wanted}, got"):
+        complete(raw, "recipe.yaml")
+
+
+def test_pair_shares_not_given_keep_their_defaults():
+    config = complete({"model": {"name": "mobilenet_v2_fpn"}, "data": {"pair_shares": {"sequences": 0.5}}}, "recipe.yaml")
+    assert config["data"]["pair_shares"] == {"sequences": 0.5, "image_pairs": 1.0, "copy_paste": 1.0}
+
+
 def test_two_process_ddp_keeps_replicas_identical(tmp_path):
     script = HERE / "ddp_worker.py"
     env = {**os.environ, "PYTHONPATH": str(HERE) + os.pathsep + os.environ.get("PYTHONPATH", "")}

@@ -1,8 +1,12 @@
-"""Command line: dettrack demo | track | detect | train | eval | report | paper | info."""
+"""dettrack: track and segment any object from one box; the same network is also a detector.
+
+Sub-commands: demo | track | detect | train | eval | report | paper | export | info.
+"""
 
 import argparse
 import platform
 import sys
+import warnings
 from typing import Optional, Sequence
 
 import torch
@@ -10,27 +14,9 @@ import torchvision
 
 from . import __version__
 from .commands import demo, detect, evaluate, export, paper, report, track, train
-from .model import BACKBONES, DetTrack, build_model, load_checkpoint
-from .pretrained import has_pretrained, load_pretrained
-
-# Input size and proposal budget of the light CPU setting used for untrained backbones.
-LIGHT_OPTIONS = dict(min_size=360, max_size=640, rpn_pre_nms_top_n_test=500, rpn_post_nms_top_n_test=100)
-
-
-def load_model(spec: str, device: str) -> DetTrack:
-    """'pretrained' (the shipped model), a checkpoint path, or a backbone name (random weights)."""
-    if spec == "pretrained":
-        if has_pretrained():
-            return load_pretrained(device)
-        print("note: this install ships no trained model yet; using an untrained mobilenet_v2_fpn", file=sys.stderr)
-        spec = "mobilenet_v2_fpn"
-    if spec in BACKBONES:
-        print(f"note: {spec} with untrained weights: results show the pipeline works, not how well it tracks", file=sys.stderr)
-        torch.manual_seed(0)
-        model = build_model(spec, **LIGHT_OPTIONS)
-    else:
-        model = load_checkpoint(spec)
-    return model.to(device).eval()
+from .loading import load_model
+from .model import BACKBONES
+from .pretrained import has_pretrained
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -58,6 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    with warnings.catch_warnings():
+        # the library's warnings (an untrained model, a video that ended early, ...) as one-line notes
+        warnings.simplefilter("always", UserWarning)
+        warnings.showwarning = lambda message, *_, **__: print(f"dettrack {args.command}: warning: {message}", file=sys.stderr)
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The sub-command; bad input (ValueError, FileNotFoundError) is exit code 2 with its message."""
     try:
         if args.needs_model:
             if args.device == "cuda" and not torch.cuda.is_available():

@@ -6,9 +6,10 @@ from typing import Union
 
 import torch
 
-from .model import DetTrack, load_checkpoint
+from .model import load_checkpoint
+from .model.light import LightDetTrack
 
-SHIPPED = "dettrack_mobilenet_v2_cpu.pt"
+SHIPPED = "dettrack_light.pt"
 
 
 def pretrained_path() -> Path:
@@ -19,9 +20,10 @@ def has_pretrained() -> bool:
     return pretrained_path().is_file()
 
 
-def load_pretrained(device: Union[str, torch.device] = "cpu") -> DetTrack:
-    """The shipped MobileNetV2-FPN model (trained with configs/demo.yaml), in eval mode."""
+def load_pretrained(device: Union[str, torch.device] = "cpu") -> LightDetTrack:
+    """The shipped model: NanoDet-m (COCO) made a tracker by the ridge template and fine-tuned
+    jointly (configs/light.yaml), in eval mode."""
     path = pretrained_path()
     if not path.is_file():
-        raise FileNotFoundError(f"no shipped model at {path}; train one with `dettrack train --config configs/demo.yaml`")
-    return load_checkpoint(path, map_location=device)
+        raise FileNotFoundError(f"no shipped model at {path}; train one with `dettrack train --config configs/light.yaml`")
+    return load_checkpoint(path, map_location=device, family="light")

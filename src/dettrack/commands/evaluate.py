@@ -54,7 +54,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--tracker", nargs="+", default=["dettrack"], choices=TRACKERS, help="trackers to run")
     p.add_argument("--model", default="pretrained", help="dettrack: 'pretrained', a checkpoint path or a backbone name")
     p.add_argument("--nanotrack", help="folder with NanoTrack's backbone and head ONNX files")
-    p.add_argument("--out", default="dettrack_eval", help="results folder (one sub-folder per tracker)")
+    p.add_argument("--out", default="dettrack_eval", help="results folder, one sub-folder per tracker (default: %(default)s)")
     p.add_argument("--shard", help="run shard i of n (i/n, 0-based); default: torchrun's RANK/WORLD_SIZE")
     p.add_argument("--sequences", help="only these sequences or videos (comma-separated)")
     p.add_argument("--presence-threshold", type=float, help="score below which the object is absent (default: the model's, 0.5 for peers)")

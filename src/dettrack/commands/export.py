@@ -12,6 +12,8 @@ from .settings import add_tracking_option, parse_settings
 def run(args: argparse.Namespace) -> int:
     model = load_checkpoint(args.checkpoint)
     model.tracking_defaults = {**model.tracking_defaults, **parse_settings(args.tracking)}
+    if args.fold_batchnorm and getattr(model, "family", None) == "light":
+        raise ValueError("--fold-batchnorm folds the Mask R-CNN family's backbone; the light family keeps its trainable norms")
     if args.fold_batchnorm and not model.config.get("fold_batchnorm"):
         fold_frozen_batchnorm(model.backbone.body)
         model.config["fold_batchnorm"] = True

@@ -38,7 +38,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--coco-annotations", help="COCO instances JSON for the mask mAP (e.g. instances_val2017.json)")
     p.add_argument("--coco-images", help="the folder of that JSON's images")
     p.add_argument("--limit", type=int, help="only the first N sequences / videos / images of each (a quick look)")
-    p.add_argument("--out", default="dettrack_paper", help="folder for paper.md and the per-benchmark results")
+    p.add_argument("--out", default="dettrack_paper", help="folder for paper.md and the per-benchmark results (default: %(default)s)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu or cuda")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p

@@ -28,6 +28,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--root", required=True, help="dataset folder (the ground truth)")
     p.add_argument("--split", help="dataset split (default: the benchmark's)")
     p.add_argument("--sequences", help="score only these sequences or videos (comma-separated)")
-    p.add_argument("--out", default="dettrack_report", help="folder for report.md, CSV tables and plots")
+    p.add_argument("--out", default="dettrack_report", help="folder for report.md, CSV tables and plots (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="print nothing")
     return p

@@ -4,16 +4,21 @@ from typing import Any, Sequence
 
 import yaml
 
+from ..tracking.settings import TrackingSettings
 from ..tracking.tracker import MultiTracker
+
+# every family's settings: the light family's TrackingSettings, the Mask R-CNN family's MultiTracker's;
+# the model's own session rejects the ones it does not have
+KNOWN = sorted(set(TrackingSettings().to_dict()) | set(MultiTracker.DEFAULTS))
 
 
 def parse_settings(items: Sequence[str]) -> dict[str, Any]:
-    """KEY=VALUE pairs (YAML values) naming MultiTracker settings (MultiTracker.DEFAULTS)."""
+    """KEY=VALUE pairs (YAML values) naming tracking settings (see KNOWN)."""
     settings = {}
     for item in items:
         key, sep, value = item.partition("=")
-        if not sep or key not in MultiTracker.DEFAULTS:
-            raise ValueError(f"--tracking {item!r}: expected KEY=VALUE with KEY one of {', '.join(MultiTracker.DEFAULTS)}")
+        if not sep or key not in KNOWN:
+            raise ValueError(f"--tracking {item!r}: expected KEY=VALUE with KEY one of {', '.join(KNOWN)}")
         settings[key] = yaml.safe_load(value)
     return settings
 
@@ -21,4 +26,4 @@ def parse_settings(items: Sequence[str]) -> dict[str, Any]:
 def add_tracking_option(parser, help_prefix: str = "") -> None:
     """The repeatable --tracking KEY=VALUE option."""
     parser.add_argument("--tracking", action="append", default=[], metavar="KEY=VALUE",
-                        help=f"{help_prefix}a tracking setting ({', '.join(MultiTracker.DEFAULTS)}; default: the model's)")
+                        help=f"{help_prefix}a tracking setting ({', '.join(KNOWN)}; default: the model's)")

@@ -1,28 +1,35 @@
 """`dettrack track`: one or many objects through a video, a folder, a camera or a stream."""
 
 import argparse
+import itertools
 import sys
 import time
+import warnings
+from collections import OrderedDict
 from pathlib import Path
+from typing import Union
 
+import numpy as np
+import torch
+from torchvision.models.detection.roi_heads import paste_masks_in_image
 from tqdm import tqdm
 
-from ..outputs import OUTPUTS, TrackWriter
-from ..tracking import MultiTracker, TrackResult
+from ..boxes import xyxy_to_xywh
+from ..model import DetTrack
+from ..tracking import check_box, frame_to_tensor, open_session
+from ..types import TrackResult
+from ..video import OUTPUTS, FrameSource, TrackWriter
+from .prompts import Prompts, prompts_from_args, prompts_from_file
 from .settings import add_tracking_option, parse_settings
-from ..video import FrameSource
-from .prompts import prompts_from_args, prompts_from_file
 
 
-def source_argument(text: str):
+def source_argument(text: str) -> Union[int, str]:
     """A camera index ('0') or a path / URL."""
     return int(text) if text.isdigit() else text
 
 
-def run(args: argparse.Namespace, model) -> int:
-    options = parse_settings(args.tracking)
-    if args.search_region is not None:
-        options["search_region"] = args.search_region
+def gather_prompts(args: argparse.Namespace) -> Prompts:
+    """The objects of --box / --init-frame and --boxes, by start frame."""
     prompts = prompts_from_file(Path(args.boxes)) if args.boxes else {}
     for frame, objs in prompts_from_args(args.box, args.init_frame).items():
         for obj_id, box in objs.items():
@@ -31,42 +38,102 @@ def run(args: argparse.Namespace, model) -> int:
             prompts.setdefault(frame, {})[obj_id] = box
     if not prompts:
         raise ValueError("no object to track: give --box x,y,w,h or --boxes FILE")
-    first = min(prompts)
-    if first < args.start:
-        raise ValueError(f"an object starts at frame {first}, before --start {args.start}")
+    return prompts
+
+
+def checked_prompts(prompts: Prompts, frame_size: tuple[int, int]) -> Prompts:
+    """Every box checked against the frame size (a ValueError names the object), clipped to the
+    frame with a warning where it sticks out."""
+    height, width = frame_size
+    checked: Prompts = {}
+    for frame, objs in prompts.items():
+        for obj_id, box in objs.items():
+            clipped = tuple(round(v, 2) for v in xyxy_to_xywh(check_box(box, frame_size, name=f"box of object {obj_id!r}")).tolist())
+            if clipped != tuple(round(v, 2) for v in box):
+                warnings.warn(
+                    f"the box of object {obj_id!r} ({', '.join(f'{v:g}' for v in box)}) reaches outside the {width}x{height} "
+                    f"frame; tracking its part inside: {', '.join(f'{v:g}' for v in clipped)}",
+                    stacklevel=2,
+                )
+            checked.setdefault(frame, {})[obj_id] = clipped
+    return checked
+
+
+@torch.inference_mode()
+def given_box_masks(model: DetTrack, frame: np.ndarray, boxes_xywh: list[tuple[float, ...]], threshold: float = 0.5) -> np.ndarray:
+    """[N, H, W] bool: the network's segmentation of each object in its given box on the template
+    frame (the tracking mask head on that box, without the template's reweighting); the filled
+    box where the head finds nothing above `threshold`."""
+    device = next(model.parameters()).device
+    image = frame_to_tensor(frame, device)
+    boxes = torch.tensor(boxes_xywh, dtype=torch.float32, device=device)
+    boxes[:, 2:] += boxes[:, :2]
+    if hasattr(model, "segment"):  # the model interface's masks for chosen boxes
+        return _filled_where_empty(model.segment(image, boxes) > threshold, boxes_xywh)
+    images, targets = model.transform([image], [{"boxes": boxes}])
+    features = OrderedDict((name, f.contiguous()) for name, f in model.backbone(images.tensors).items())
+    heads = model.roi_heads
+    pooled = heads.mask_roi_pool(features, [targets[0]["boxes"]], images.image_sizes)
+    probabilities = heads.track_mask_predictor(heads.mask_head(pooled)).sigmoid()
+    masks = paste_masks_in_image(probabilities, boxes, tuple(image.shape[-2:]))[:, 0] > threshold
+    return _filled_where_empty(masks, boxes_xywh)
+
+
+def _filled_where_empty(masks: torch.Tensor, boxes_xywh: list[tuple[float, ...]]) -> np.ndarray:
+    for mask, box in zip(masks, boxes_xywh):
+        if not mask.any():
+            x, y, w, h = (round(v) for v in box)
+            mask[y : y + h, x : x + w] = True
+    return masks.cpu().numpy()
+
+
+def run(args: argparse.Namespace, model: DetTrack) -> int:
+    options = parse_settings(args.tracking)
+    if args.search_region is not None:
+        options["search_region"] = args.search_region
+    prompts = gather_prompts(args)
+    if min(prompts) < args.start:
+        raise ValueError(f"an object starts at frame {min(prompts)}, before --start {args.start}")
+    if args.end is not None and max(prompts) >= args.end:
+        raise ValueError(f"an object starts at frame {max(prompts)}, not before --end {args.end}")
     source = FrameSource(source_argument(args.video), args.start, args.end)
     if source.count is not None and max(prompts) >= source.count:
         raise ValueError(f"{args.video}: an object starts at frame {max(prompts)} but the video has {source.count} frames")
-    outputs = tuple(o for o in OUTPUTS if not getattr(args, f"no_{o}"))
-    writer = TrackWriter(Path(args.out), source.fps, outputs)
-    session = MultiTracker(model, smoothing=args.smoothing, presence_threshold=args.presence_threshold, **options)
+    frames = iter(source)
+    first = next(frames)
+    prompts = checked_prompts(prompts, first.shape[:2])  # bad boxes fail here, before anything is written
+    session = open_session(model, smoothing=args.smoothing, presence_threshold=args.presence_threshold, **options)
+    writer = TrackWriter(Path(args.out), source.fps, tuple(o for o in OUTPUTS if not getattr(args, f"no_{o}")))
     total = None if source.count is None else min(source.count, args.end or source.count) - args.start
     bar = tqdm(total=total, desc="tracking", unit="frame", disable=args.quiet)
     started = time.perf_counter()
-    index = args.start - 1
+    with_masks = bool({"masks", "overlay"} & set(writer.outputs))
+    last = args.start - 1  # the last frame written
+    mine, theirs = itertools.tee(itertools.chain([first], frames))
     try:
-        for index, frame in enumerate(source, start=args.start):
-            results = session.update(frame) if index >= first else {}
-            for obj_id, box in prompts.get(index, {}).items():
-                session.add(frame, box, obj_id)
-                writer.start_object(obj_id, index)
-                results[obj_id] = TrackResult(session.objects[obj_id].last_box, 1.0, True, None)
-            writer.add(index, frame, results)
+        for frame, (offset, results) in zip(mine, session.track(theirs, {f - args.start: objs for f, objs in prompts.items()})):
+            new = prompts.get(args.start + offset, {})
+            if new:  # an object's first frame: its given box and the network's mask in it
+                masks = given_box_masks(model, frame, list(new.values())) if with_masks else [None] * len(new)
+                for (obj_id, box), mask in zip(new.items(), masks):
+                    writer.start_object(obj_id, args.start + offset)
+                    results[obj_id] = TrackResult(box, 1.0, True, mask)
+            writer.add(args.start + offset, frame, results)
+            last = args.start + offset
             bar.update(1)
     except ValueError as err:
         bar.close()
         written = writer.close()  # everything up to the bad frame is complete and kept
-        print(f"dettrack track: error: {err}\nkept {len(written)} output file(s) covering frames {args.start}-{index - 1} in {args.out}", file=sys.stderr)
-        return 1
+        kept = f"covering frames {args.start}-{last}" if writer.frames else "with no frame"
+        raise ValueError(f"{err}\nkept {len(written)} output file(s) {kept} in {args.out}") from err
     bar.close()
-    missed = sorted(f for f in prompts if f > index)
     written = writer.close()
-    elapsed = time.perf_counter() - started
-    if not args.quiet:
-        print(f"tracked {len(session.ids)} object(s) over {writer.frames} frames in {elapsed:.1f} s ({writer.frames / elapsed:.1f} FPS); wrote {len(written)} files to {args.out}")
+    missed = sorted(f for f in prompts if f > last)
     if missed:
-        print(f"dettrack track: error: the video ended at frame {index} before the objects starting at frame(s) {missed}", file=sys.stderr)
-        return 1
+        raise ValueError(f"{args.video} ended at frame {last}, before the objects starting at frame(s) {missed}; kept {len(written)} output file(s) in {args.out}")
+    if not args.quiet:
+        elapsed = time.perf_counter() - started
+        print(f"tracked {len(session.ids)} object(s) over {writer.frames} frames in {elapsed:.1f} s ({writer.frames / elapsed:.1f} FPS); wrote {len(written)} files to {args.out}")
     return 0
 
 
@@ -74,12 +141,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("track", help="track objects given by boxes through a video, folder, camera or stream")
     p.add_argument("video", help="video file, folder of images, camera index or stream URL")
     p.add_argument("--box", action="append", default=[], help="x,y,w,h of an object (repeat for more; ids 0, 1, ...)")
-    p.add_argument("--init-frame", type=int, default=0, help="frame on which the --box objects are given")
+    p.add_argument("--init-frame", type=int, default=0, help="frame on which the --box objects are given (default: %(default)s)")
     p.add_argument("--boxes", help="JSON list of {id, frame, box} or CSV id,frame,x,y,w,h")
-    p.add_argument("--model", default="pretrained", help="'pretrained', a checkpoint path or a backbone name")
-    p.add_argument("--out", default="dettrack_out", help="output folder")
-    p.add_argument("--start", type=int, default=0, help="first frame to read")
-    p.add_argument("--end", type=int, help="frame to stop before")
+    p.add_argument("--model", default="pretrained", help="'pretrained', a checkpoint path or a backbone name (default: %(default)s)")
+    p.add_argument("--out", default="dettrack_out", help="output folder (default: %(default)s)")
+    p.add_argument("--start", type=int, default=0, help="first frame to read (default: %(default)s)")
+    p.add_argument("--end", type=int, help="frame to stop before (default: the last)")
     p.add_argument("--smoothing", action="store_true", help="the paper's temporal smoothness")
     p.add_argument("--presence-threshold", type=float, help="score below which an object is absent (default: the model's)")
     p.add_argument("--search-region", type=int, help="search-region crop size in pixels, 0 = full frames (default: the model's)")

@@ -19,10 +19,12 @@ from typing import Any, Callable, Optional, Protocol, Sequence, Union
 
 import cv2
 import numpy as np
+import torch
 
+from ..loading import load_model
 from ..model import DetTrack
-from ..tracking import MultiTracker, TrackResult
-from ..tracking.inputs import Frame
+from ..tracking import TrackResult, open_session
+from ..types import Frame
 
 TRACKERS = ("dettrack", "dettrack-temporal", "csrt", "kcf", "mil", "nanotrack")
 
@@ -40,8 +42,9 @@ class PeerTracker(Protocol):
 
 
 class DetTrackPeer:
-    """dettrack through a one-object MultiTracker (search_region > 0 turns on its search-region
-    mode, 0 processes full frames; None for either setting takes the model's tracking_defaults)."""
+    """dettrack through its model's own one-object session (open_session): the light family's
+    TemplateTracker or the Mask R-CNN family's MultiTracker (whose search_region > 0 turns on its
+    search-region mode); settings left None take the model's tracking_defaults."""
 
     def __init__(
         self,
@@ -55,11 +58,11 @@ class DetTrackPeer:
         self.model, self.smoothing, self.presence_threshold = model, smoothing, presence_threshold
         self.name = name
         self.options = {**(tracking or {}), **({} if search_region is None else {"search_region": search_region})}
-        MultiTracker(model, smoothing, presence_threshold, **self.options)  # bad settings fail here, not mid-benchmark
-        self.session: Optional[MultiTracker] = None
+        open_session(model, smoothing, presence_threshold, **self.options)  # bad settings fail here, not mid-benchmark
+        self.session: Optional[Any] = None
 
     def init(self, frame: Frame, box_xywh: Sequence[float]) -> None:
-        self.session = MultiTracker(self.model, self.smoothing, self.presence_threshold, **self.options)
+        self.session = open_session(self.model, self.smoothing, self.presence_threshold, **self.options)
         self.session.add(frame, box_xywh, 0)
 
     def update(self, frame: Frame) -> TrackResult:
@@ -140,7 +143,7 @@ def make_tracker(
 ) -> PeerTracker:
     """A tracker by name (see TRACKERS).
 
-    model: for dettrack, a DetTrack or a spec for dettrack.cli.load_model ('pretrained', a
+    model: for dettrack, a DetTrack or a spec for dettrack.load_model ('pretrained', a
     checkpoint path or a backbone name); nanotrack_folder: the folder of NanoTrack's ONNX files.
     presence_threshold / search_region: None takes dettrack's model defaults (0.5 for the peers);
     tracking: more MultiTracker settings for dettrack (e.g. {"window_influence": 0}).
@@ -157,12 +160,10 @@ def make_tracker(
     raise ValueError(f"unknown tracker {name!r}; choose from {', '.join(TRACKERS)}")
 
 
-def resolve_model(model: Union[DetTrack, str, None], device: str = "cpu") -> DetTrack:
-    """A DetTrack in eval mode: as given, or loaded from a spec ('pretrained' when None) by the CLI's rule."""
-    if isinstance(model, DetTrack):
+def resolve_model(model: Union[torch.nn.Module, str, None], device: str = "cpu") -> torch.nn.Module:
+    """A model of either family in eval mode: as given, or loaded from a spec ('pretrained' when None) by load_model."""
+    if isinstance(model, torch.nn.Module):
         return model.eval()
-    from ..cli import load_model  # imported here: the CLI imports the commands that import this module
-
     return load_model(model or "pretrained", device)
 
 

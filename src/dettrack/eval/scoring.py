@@ -19,6 +19,7 @@ import numpy as np
 
 from ..data import Sequence
 from ..data.images import PathLike
+from ..data.readers.oxuva_csv import read_oxuva_annotations
 from .benchmarks import Benchmark
 from .formats import (
     got10k_paths,
@@ -43,7 +44,6 @@ from .metrics import (
     otb_success_curve,
     oxuva_assess_track,
     oxuva_scores,
-    read_oxuva_annotations,
     vot_lt_overlaps,
     vot_lt_scores,
     vot_lt_sequence_curves,
@@ -173,7 +173,7 @@ def _oxuva(
             raise ValueError(f"{annotations}: no annotations for track {key[0]} {key[1]} (sequence {seq.name!r})")
         chosen[key], predictions[key] = tracks[key], read_oxuva(folder, seq.name)
         with in_file(oxuva_path(folder, seq.name)):
-            part = oxuva_assess_track(chosen[key], predictions[key])
+            part = oxuva_assess_track(chosen[key], predictions[key], name=f"track {key[0]} {key[1]}")
         per_sequence[seq.name] = _rates(part.gt_present, part.pred_present, part.correct)
     scores = oxuva_scores(chosen, predictions)
     summary = {"TPR": scores.tpr, "TNR": scores.tnr, "GM": scores.gm, "MaxGM": scores.max_gm, "AUC": scores.auc}

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-Frame = Union[np.ndarray, Tensor]
+from ..types import Frame
 
 
 def frame_to_tensor(frame: Frame, device: Union[str, torch.device] = "cpu", name: str = "frame") -> Tensor:

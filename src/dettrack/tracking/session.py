@@ -8,7 +8,7 @@ never looks inside the network and never changes the caller's model.
 
 import math
 from dataclasses import dataclass
-from typing import Hashable, Iterable, Iterator, Mapping, Optional, Sequence, Union
+from typing import Any, Hashable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 import torch
 from torch import Tensor
@@ -20,7 +20,8 @@ from .inputs import Frame, check_box, frame_to_tensor
 from .motion import MotionPrior
 from .search_region import search_window
 from .settings import TrackingSettings
-from .tracker import MultiTracker, TrackResult
+from ..types import TrackResult
+from .tracker import MultiTracker
 
 Box = tuple[float, float, float, float]
 
@@ -182,9 +183,56 @@ class _eval:
         self.model.train(self.was_training)  # type: ignore[union-attr]
 
 
-def open_session(model: object, **settings: object) -> "Union[TemplateTracker, MultiTracker]":
+def open_session(
+    model: object, smoothing: bool = False, presence_threshold: Optional[float] = None, **settings: Any
+) -> "Union[TemplateTracker, MultiTracker]":
     """The tracking session that serves `model`: a TemplateTracker for the light family, the
     Mask R-CNN family's MultiTracker otherwise; settings override the model's defaults."""
     if getattr(model, "family", None) == "light":
-        return TemplateTracker(model, **settings)  # type: ignore[arg-type]
-    return MultiTracker(model, **settings)  # type: ignore[arg-type]
+        if smoothing:
+            raise ValueError("temporal smoothing is not available for the light family's tracker")
+        return TemplateTracker(model, presence_threshold=presence_threshold, **settings)  # type: ignore[arg-type]
+    return MultiTracker(model, smoothing, presence_threshold, **settings)  # type: ignore[arg-type]
+
+
+class Tracker:
+    """Track one object with either model family: `init(frame, box)`, then `update(frame)` per frame.
+
+    The session is the model's own (open_session): settings (presence_threshold, mask_threshold
+    and the family's others, e.g. context) override the model's defaults; smoothing=True is the
+    paper's temporal smoothness (Mask R-CNN family). Below presence_threshold the object is
+    reported absent, with its best-guess box.
+
+    Example:
+        tracker = Tracker(model)
+        tracker.init(first_frame, (x, y, w, h))
+        for frame in frames:
+            result = tracker.update(frame)
+    """
+
+    _ID = 0
+
+    def __init__(
+        self, model: object, smoothing: bool = False, presence_threshold: Optional[float] = None, **settings: Any
+    ) -> None:
+        if settings.get("mask_threshold", 0) is None:
+            del settings["mask_threshold"]
+        self.session = open_session(model, smoothing, presence_threshold, **settings)
+
+    @property
+    def smoother(self) -> Optional[object]:
+        obj = self.session.objects.get(self._ID)
+        return None if obj is None else getattr(obj, "smoother", None)
+
+    def init(self, frame: Frame, box_xywh: Sequence[float]) -> None:
+        """Start (or restart) the track on `frame` with the object's (x, y, w, h) box."""
+        if self._ID in self.session.objects:
+            self.session.remove(self._ID)
+        self.session.frame_index = 0
+        self.session.add(frame, box_xywh, self._ID)
+
+    def update(self, frame: Frame) -> TrackResult:
+        """Locate the object in the next frame."""
+        if self._ID not in self.session.objects:
+            raise RuntimeError("call init(frame, box) before update(frame)")
+        return self.session.update(frame)[self._ID]

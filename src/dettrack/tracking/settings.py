@@ -56,7 +56,11 @@ class TrackingSettings:
             raise ValueError(f"{where}: {err}") from None
 
     def updated(self, **changes: Any) -> "TrackingSettings":
-        """A copy with the given settings changed (None values are ignored)."""
+        """A copy with the given settings changed (None values are ignored); an unknown name is a ValueError."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ValueError(f"unknown tracking setting(s) {', '.join(unknown)} for this model; known: {', '.join(sorted(known))}")
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def to_dict(self) -> dict[str, Any]:

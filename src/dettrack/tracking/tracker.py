@@ -4,7 +4,6 @@ and the single-object Tracker on top of it."""
 from dataclasses import dataclass, field
 from typing import Any, Hashable, Iterable, Iterator, Mapping, Optional, Sequence
 
-import numpy as np
 import torch
 from torch import Tensor
 from torchvision.models.detection.roi_heads import paste_masks_in_image
@@ -12,20 +11,11 @@ from torchvision.models.detection.roi_heads import paste_masks_in_image
 from ..boxes import xywh_to_xyxy, xyxy_to_xywh
 from ..model.dettrack import DetTrack
 from ..model.heads import Ranker
-from .inputs import Frame, check_box, frame_to_tensor
+from ..types import Frame, TrackResult
+from .inputs import check_box, frame_to_tensor
 from .motion import MotionPrior
 from .search_region import crop_images, crop_window, to_frame
 from .smoothing import TemporalSmoother
-
-
-@dataclass(frozen=True)
-class TrackResult:
-    """One frame's answer. box: (x, y, w, h) in original pixels; mask: H x W bool or None."""
-
-    box: tuple[float, float, float, float]
-    score: float
-    present: bool
-    mask: Optional[np.ndarray]
 
 
 @dataclass
@@ -327,53 +317,6 @@ class MultiTracker:
     def _paste(self, masks: Tensor, boxes: Tensor) -> Tensor:
         """The head's box-relative [K, 1, M, M] mask probabilities as [K, H, W] bool frame masks."""
         return paste_masks_in_image(masks, boxes, self.frame_size)[:, 0] > self.mask_threshold
-
-
-class Tracker:
-    """Track one object: `init(frame, box)`, then `update(frame)` once per frame.
-
-    Stateless per frame by default (the top candidate wins); `smoothing=True` turns on
-    the paper's temporal smoothness. session_options (search_region, context,
-    refresh_every) go to the underlying MultiTracker. Below `presence_threshold` the object is reported
-    absent (its box is then the best guess: the top candidate, or the last box).
-
-    Example:
-        tracker = Tracker(model)
-        tracker.init(first_frame, (x, y, w, h))
-        for frame in frames:
-            result = tracker.update(frame)
-    """
-
-    _ID = 0
-
-    def __init__(
-        self,
-        model: DetTrack,
-        smoothing: bool = False,
-        presence_threshold: Optional[float] = None,
-        mask_threshold: float = 0.5,
-        **session_options: Any,
-    ) -> None:
-        self.session = MultiTracker(model, smoothing, presence_threshold, mask_threshold, **session_options)
-
-    @property
-    def smoother(self) -> Optional[TemporalSmoother]:
-        obj = self.session.objects.get(self._ID)
-        return None if obj is None else obj.smoother
-
-    def init(self, frame: Frame, box_xywh: Sequence[float]) -> None:
-        """Start (or restart) the track on `frame` with the object's (x, y, w, h) box."""
-        if self._ID in self.session.objects:
-            self.session.remove(self._ID)
-        self.session.frame_index = 0
-        with torch.inference_mode():
-            self.session._add(frame, box_xywh, self._ID, "the init frame")
-
-    def update(self, frame: Frame) -> TrackResult:
-        """Locate the object in the next frame."""
-        if self._ID not in self.session.objects:
-            raise RuntimeError("call init(frame, box) before update(frame)")
-        return self.session.update(frame)[self._ID]
 
 
 def _xyxy(box_xywh: tuple[float, ...], device: torch.device) -> Tensor:

@@ -1,14 +1,15 @@
 """Training recipes: YAML files with sections model, data, val, train and tracking, checked on load.
 
-Every key is known: a typo is an error naming the file and the key, never a silently
-ignored setting. `--set section.key=value` overrides (value parsed as YAML) come from
+Every key is known and every value checked (RULES): a typo or an out-of-range value is an
+error naming the file and the key when the recipe loads, never a silently ignored setting
+or a failure mid-run. `--set section.key=value` overrides (value parsed as YAML) come from
 the command line.
 """
 
 import copy
 import os
 from pathlib import Path
-from typing import Any, Iterable, Union
+from typing import Any, Callable, Iterable, Optional, Union
 
 import yaml
 
@@ -70,6 +71,73 @@ LOSSES = ("loss_objectness", "loss_rpn_box_reg", "loss_classifier", "loss_box_re
 LIGHT_LOSSES = ("loss_track_cls", "loss_track_box", "loss_track_dfl", "loss_distill_cls", "loss_distill_box", "loss_mask")
 
 SECTIONS = {"model": None, "data": DATA_DEFAULTS, "val": VAL_DEFAULTS, "train": TRAIN_DEFAULTS, "tracking": TRACKING_DEFAULTS}
+
+# What each value may be, checked when the recipe loads (never mid-run): a rule returns None
+# when the value fits, else what it should be.
+Rule = Callable[[Any], Optional[str]]
+
+
+def _integer(low: Optional[int] = None) -> Rule:
+    def rule(value: Any) -> Optional[str]:
+        fits = isinstance(value, int) and not isinstance(value, bool) and (low is None or value >= low)
+        return None if fits else "an integer" + ("" if low is None else f" >= {low}")
+
+    return rule
+
+
+def _number(low: float, high: Optional[float] = None, above: bool = False) -> Rule:
+    def rule(value: Any) -> Optional[str]:
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        fits = number and (value > low if above else value >= low) and (high is None or value <= high)
+        return None if fits else f"a number {'>' if above else '>='} {low:g}" + ("" if high is None else f" and <= {high:g}")
+
+    return rule
+
+
+def _one_of(*choices: Any) -> Rule:
+    return lambda value: None if value in choices else f"one of {', '.join(map(str, choices))}"
+
+
+def _entries(value: Any) -> Optional[str]:
+    fits = isinstance(value, list) and all(isinstance(e, dict) and "format" in e and "root" in e for e in value)
+    return None if fits else "a list of {format, root, ...} entries"
+
+
+def _size(value: Any) -> Optional[str]:
+    fits = isinstance(value, list) and len(value) == 2 and all(_integer(1)(v) is None for v in value)
+    return None if fits else "[height, width] in pixels"
+
+
+def _shares(value: Any) -> Optional[str]:
+    fits = isinstance(value, dict) and set(value) == set(DATA_DEFAULTS["pair_shares"]) and all(_number(0)(v) is None for v in value.values())
+    return None if fits else f"a share >= 0 for each of {', '.join(DATA_DEFAULTS['pair_shares'])}"
+
+
+def _path_or_none(value: Any) -> Optional[str]:
+    return None if value is None or (isinstance(value, str) and value) else "a model file path or null"
+
+
+SHARE = _number(0, 1)
+RULES: dict[str, dict[str, Rule]] = {
+    "data": {
+        "detection": _entries, "sequences": _entries, "image_pairs": _entries, "copy_paste": _entries,
+        "pair_shares": _shares, "max_gap": _integer(1), "template_jitter": _number(0), "copy_paste_size": _size,
+        "search_crop": SHARE, "negative_pairs": SHARE, "photometric": SHARE,
+    },
+    "val": {"sequences": _entries, "every": _integer(0), "frame_step": _integer(1), "max_frames": _integer(1)},
+    "train": {
+        "iterations": _integer(1), "batch_size": _integer(1), "optimizer": _one_of("sgd", "adamw"), "lr": _number(0, above=True),
+        "momentum": SHARE, "weight_decay": _number(0), "warmup_iterations": _integer(0), "schedule": _one_of("cosine", "constant"),
+        "grad_clip": _number(0), "detection_ratio": SHARE, "init_from": _path_or_none, "checkpoint_every": _integer(1),
+        "keep_last": _integer(0), "log_every": _integer(1), "seed": _integer(), "amp": _one_of(True, False),
+        "num_workers": _integer(0), "threads": _integer(0),
+    },
+    "tracking": {
+        "presence_threshold": SHARE, "search_region": _integer(0), "context": _number(1, above=True), "refresh_every": _integer(1),
+        "window_influence": SHARE, "scale_penalty": _number(0), "size_rate": SHARE, "proposals": _integer(0),
+        "search_proposals": _integer(0), "search_skip_levels": _integer(0),
+    },
+}
 
 
 def load_config(path: Union[str, os.PathLike], overrides: Iterable[str] = ()) -> dict[str, Any]:
@@ -135,6 +203,14 @@ def complete(raw: dict[str, Any], source: str) -> dict[str, Any]:
         if bad:
             raise ValueError(f"{source}: unknown key(s) {', '.join(f'{section}.{k}' for k in bad)}")
         config[section] = {**copy.deepcopy(defaults), **given}
+    config["data"]["pair_shares"] = {**DATA_DEFAULTS["pair_shares"], **(config["data"]["pair_shares"] or {})}
+    for section, rules in RULES.items():
+        if section == "tracking" and light:
+            continue  # the light family's TrackingSettings checks itself, below
+        for key, rule in rules.items():
+            wanted = rule(config[section][key])
+            if wanted is not None:
+                raise ValueError(f"{source}: {section}.{key} must be {wanted}, got {config[section][key]!r}")
     if light:
         TrackingSettings.from_mapping(config["tracking"], f"{source}: tracking")
     elif "name" not in config["model"]:

@@ -7,6 +7,7 @@ resumed ends with the same weights as one that was never interrupted.
 
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -44,16 +45,15 @@ def make_model(config: dict[str, Any], source: str = "config") -> torch.nn.Modul
 
 
 def make_optimizer(model: torch.nn.Module, train: dict[str, Any]) -> torch.optim.Optimizer:
+    """SGD or AdamW (train.optimizer) with weight decay on weights only, not on biases and norms."""
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         if p.requires_grad:
             (no_decay if p.ndim <= 1 else decay).append(p)
     groups = [{"params": decay, "weight_decay": train["weight_decay"]}, {"params": no_decay, "weight_decay": 0.0}]
-    if train["optimizer"] == "sgd":
-        return torch.optim.SGD(groups, lr=train["lr"], momentum=train["momentum"])
     if train["optimizer"] == "adamw":
         return torch.optim.AdamW(groups, lr=train["lr"])
-    raise ValueError(f"train.optimizer must be sgd or adamw, got {train['optimizer']!r}")
+    return torch.optim.SGD(groups, lr=train["lr"], momentum=train["momentum"])
 
 
 def lr_factor(iteration: int, train: dict[str, Any]) -> float:
@@ -63,10 +63,22 @@ def lr_factor(iteration: int, train: dict[str, Any]) -> float:
         return (iteration + 1) / warmup
     if train["schedule"] == "constant":
         return 1.0
-    if train["schedule"] != "cosine":
-        raise ValueError(f"train.schedule must be cosine or constant, got {train['schedule']!r}")
     progress = (iteration - warmup) / max(1, train["iterations"] - warmup)
     return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+@dataclass
+class _Run:
+    """What one training process holds: the model, what runs it (the model or its DDP wrapper),
+    the optimizer, LR schedule and AMP scaler."""
+
+    env: distributed.Dist
+    model: DetTrack
+    net: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    scaler: torch.amp.GradScaler
+    use_amp: bool
 
 
 def train(
@@ -79,7 +91,8 @@ def train(
     quiet: bool = False,
     stop_after: Optional[int] = None,
 ) -> Path:
-    """Run (or resume) a recipe; returns the path of the final model checkpoint.
+    """Run (or resume) a recipe (a config from train.config.load_config); returns the path of the
+    final model checkpoint.
 
     stop_after: end after this many iterations of this call (to split a run in parts);
     the checkpoint at that point lets `resume=True` carry on.
@@ -88,48 +101,78 @@ def train(
     settings = config["train"]
     out_dir = Path(out_dir)
     ckpt_dir = out_dir / "checkpoints"
+    state = latest_training_state(ckpt_dir) if resume else None
+    run = _setup(config, env, init_from=state is None)
+    start = _resume(run, state) if state is not None else 0
+    if state is None:
+        if resume and env.is_main and not quiet:
+            print(f"no checkpoint in {ckpt_dir}: starting from iteration 0")
+        torch.manual_seed(settings["seed"] + env.rank)  # per-rank RNG for RoI sampling etc.
+    if env.is_main:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with atomic_write(out_dir / "config.yaml") as f:
+            f.write(dump_config(config))
+    if env.world_size > 1:
+        run.net = DistributedDataParallel(
+            run.model, device_ids=[env.local_rank] if env.device.type == "cuda" else None, find_unused_parameters=True
+        )
+    end = settings["iterations"] if stop_after is None else min(settings["iterations"], start + stop_after)
+    log = _Log(out_dir, settings, start, quiet, env.is_main)
+    every = config["val"]["every"]
+    iteration = start
+    for iteration, (mode, inputs) in zip(range(start, end), _loader(make_stream(config, env.rank), start, end, settings)):
+        losses, loss = _step(run, mode, inputs, settings, iteration)
+        done = iteration + 1
+        log.step(done, end, mode, losses, loss, run.scheduler.get_last_lr()[0])
+        if done % settings["checkpoint_every"] == 0 or done == end:
+            _checkpoint(run, done, ckpt_dir, settings["keep_last"])
+        if validate is not None and env.is_main and every and done % every == 0:
+            _validate(run.model, validate, log, done)
+    final = out_dir / "model.pt"
+    if env.is_main and iteration + 1 >= settings["iterations"]:
+        save_checkpoint(run.model.eval(), final, extra={"iteration": settings["iterations"]})
+        if validate is not None and every and settings["iterations"] % every:
+            _validate(run.model, validate, log, settings["iterations"])
+    log.close()
+    distributed.barrier()
+    distributed.cleanup()
+    return final
+
+
+def _setup(config: dict[str, Any], env: distributed.Dist, init_from: bool) -> _Run:
+    """The model (with train.init_from's weights when `init_from`), its trainable parts, optimizer,
+    schedule and scaler, seeded so that every rank starts from the same weights."""
+    settings = config["train"]
     if settings["threads"]:
         torch.set_num_threads(settings["threads"])
     torch.manual_seed(settings["seed"])
     model = make_model(config).to(env.device).train()
-    state = latest_training_state(ckpt_dir) if resume else None
-    if state is None and settings["init_from"]:
+    if init_from and settings["init_from"]:
         load_initial_weights(model, settings["init_from"], settings["init_exclude"])
     train_only(model, settings["trainable"])
     optimizer = make_optimizer(model, settings)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda i: lr_factor(i, settings))
     use_amp = bool(settings["amp"]) and env.device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    return _Run(env, model, model, optimizer, scheduler, torch.amp.GradScaler("cuda", enabled=use_amp), use_amp)
 
-    start = 0
-    if state is not None:
-        if state["config"] != model.config:
-            raise ValueError(f"{state['path']} was trained with another model config; use a fresh --out")
-        model.load_state_dict({k: v.to(model.state_dict()[k].dtype) for k, v in state["state_dict"].items()})
-        extra = state["extra"]
-        optimizer.load_state_dict(extra["optimizer"])
-        scheduler.load_state_dict(extra["scheduler"])
-        scaler.load_state_dict(extra["scaler"])
-        restore_rng(extra["rng"][env.rank] if env.rank < len(extra["rng"]) else extra["rng"][0])
-        start = int(extra["iteration"])
-    else:
-        if resume and env.is_main and not quiet:
-            print(f"no checkpoint in {ckpt_dir}: starting from iteration 0")
-        torch.manual_seed(settings["seed"] + env.rank)  # per-rank RNG for RoI sampling etc.
 
-    if env.is_main:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with atomic_write(out_dir / "config.yaml") as f:
-            f.write(dump_config(config))
+def _resume(run: _Run, state: dict[str, Any]) -> int:
+    """Load a training checkpoint's weights, optimizer, schedule, scaler and this rank's RNG; its iteration."""
+    if state["config"] != run.model.config:
+        raise ValueError(f"{state['path']} was trained with another model config; use a fresh --out")
+    own = run.model.state_dict()
+    run.model.load_state_dict({k: v.to(own[k].dtype) for k, v in state["state_dict"].items()})
+    extra = state["extra"]
+    run.optimizer.load_state_dict(extra["optimizer"])
+    run.scheduler.load_state_dict(extra["scheduler"])
+    run.scaler.load_state_dict(extra["scaler"])
+    restore_rng(extra["rng"][run.env.rank] if run.env.rank < len(extra["rng"]) else extra["rng"][0])
+    return int(extra["iteration"])
 
-    net: torch.nn.Module = model
-    if env.world_size > 1:
-        net = DistributedDataParallel(
-            model, device_ids=[env.local_rank] if env.device.type == "cuda" else None, find_unused_parameters=True
-        )
-    stream = make_stream(config, env.rank)
-    end = settings["iterations"] if stop_after is None else min(settings["iterations"], start + stop_after)
-    loader = DataLoader(
+
+def _loader(stream: TrainingStream, start: int, end: int, settings: dict[str, Any]) -> DataLoader:
+    """The batches of iterations [start, end): the data position is the iteration itself."""
+    return DataLoader(
         stream,
         sampler=range(start, end),
         batch_size=1,
@@ -138,54 +181,59 @@ def train(
         generator=torch.Generator(),  # keep the global RNG untouched: exact resume
         persistent_workers=False,
     )
-    writer = _tensorboard(out_dir) if env.is_main else None
-    bar = tqdm(total=settings["iterations"], initial=start, desc="train", unit="it", disable=quiet or not env.is_main)
-    tick = time.perf_counter()
-    iteration = start
-    for iteration, (mode, inputs) in zip(range(start, end), loader):
-        with torch.autocast(env.device.type, dtype=torch.float16, enabled=use_amp):
-            losses = _forward(net, mode, inputs, env.device)
-        loss = sum(value * float(settings["loss_weights"].get(name, 1.0)) for name, value in losses.items())
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"iteration {iteration}: {mode} loss is not finite ({ {k: float(v) for k, v in losses.items()} })")
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        if settings["grad_clip"]:
-            scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(model.parameters(), settings["grad_clip"])
-        scaler.step(optimizer)
-        scaler.update()
-        scheduler.step()
-        done = iteration + 1
-        bar.update(1)
-        if env.is_main and (done % settings["log_every"] == 0 or done == end):
-            now = time.perf_counter()
-            speed = settings["log_every"] / max(now - tick, 1e-9)
-            tick = now
-            values = {k: float(v.detach()) for k, v in losses.items()}
-            bar.set_postfix(mode=mode, loss=f"{float(loss.detach()):.3f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
-            if writer is not None:
-                for k, v in values.items():
-                    writer.add_scalar(f"{mode}/{k}", v, done)
-                writer.add_scalar(f"{mode}/total", float(loss.detach()), done)
-                writer.add_scalar("lr", scheduler.get_last_lr()[0], done)
-                writer.add_scalar("iter_per_s", speed, done)
-        if done % settings["checkpoint_every"] == 0 or done == end:
-            _checkpoint(model, optimizer, scheduler, scaler, done, ckpt_dir, settings["keep_last"], env)
-        if validate is not None and env.is_main and config["val"]["every"] and done % config["val"]["every"] == 0:
-            _validate(model, validate, writer, done, bar)
-    bar.close()
-    final = out_dir / "model.pt"
-    if env.is_main and iteration + 1 >= settings["iterations"]:
-        save_checkpoint(model.eval(), final, extra={"iteration": settings["iterations"]})
-        every = config["val"]["every"]
-        if validate is not None and every and settings["iterations"] % every:
-            _validate(model, validate, writer, settings["iterations"], bar)
-    if writer is not None:
-        writer.close()
-    distributed.barrier()
-    distributed.cleanup()
-    return final
+
+
+def _step(run: _Run, mode: str, inputs: tuple, settings: dict[str, Any], iteration: int) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """One optimisation step: the weighted loss, backward, gradient clipping, optimizer and LR step."""
+    with torch.autocast(run.env.device.type, dtype=torch.float16, enabled=run.use_amp):
+        losses = _forward(run.net, mode, inputs, run.env.device)
+    loss = sum(value * float(settings["loss_weights"].get(name, 1.0)) for name, value in losses.items())
+    if not torch.isfinite(loss):
+        raise FloatingPointError(f"iteration {iteration}: {mode} loss is not finite ({ {k: float(v) for k, v in losses.items()} })")
+    run.optimizer.zero_grad(set_to_none=True)
+    run.scaler.scale(loss).backward()
+    if settings["grad_clip"]:
+        run.scaler.unscale_(run.optimizer)
+        torch.nn.utils.clip_grad_norm_(run.model.parameters(), settings["grad_clip"])
+    run.scaler.step(run.optimizer)
+    run.scaler.update()
+    run.scheduler.step()
+    return losses, loss
+
+
+class _Log:
+    """Progress bar and TensorBoard scalars (losses, learning rate, speed, validation) on the main rank."""
+
+    def __init__(self, out_dir: Path, settings: dict[str, Any], start: int, quiet: bool, main: bool) -> None:
+        self.every = settings["log_every"]
+        self.main = main
+        self.writer = _tensorboard(out_dir) if main else None
+        self.bar = tqdm(total=settings["iterations"], initial=start, desc="train", unit="it", disable=quiet or not main)
+        self.tick = time.perf_counter()
+
+    def step(self, done: int, end: int, mode: str, losses: dict[str, torch.Tensor], loss: torch.Tensor, lr: float) -> None:
+        self.bar.update(1)
+        if not self.main or (done % self.every and done != end):
+            return
+        now = time.perf_counter()
+        speed = self.every / max(now - self.tick, 1e-9)
+        self.tick = now
+        self.bar.set_postfix(mode=mode, loss=f"{float(loss.detach()):.3f}", lr=f"{lr:.2e}")
+        for k, v in losses.items():
+            self.writer.add_scalar(f"{mode}/{k}", float(v.detach()), done)
+        self.writer.add_scalar(f"{mode}/total", float(loss.detach()), done)
+        self.writer.add_scalar("lr", lr, done)
+        self.writer.add_scalar("iter_per_s", speed, done)
+
+    def validation(self, iteration: int, metrics: dict[str, float]) -> None:
+        for k, v in metrics.items():
+            self.writer.add_scalar(f"val/{k}", v, iteration)
+        self.bar.write(f"iteration {iteration}: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
+
+    def close(self) -> None:
+        self.bar.close()
+        if self.writer is not None:
+            self.writer.close()
 
 
 def _forward(net: torch.nn.Module, mode: str, inputs: tuple, device: torch.device) -> dict[str, torch.Tensor]:
@@ -201,28 +249,28 @@ def _forward(net: torch.nn.Module, mode: str, inputs: tuple, device: torch.devic
     )
 
 
-def _checkpoint(model, optimizer, scheduler, scaler, iteration, folder, keep_last, env) -> None:
+def _checkpoint(run: _Run, iteration: int, folder: Path, keep_last: int) -> None:
     """Gather every rank's RNG state, then rank 0 writes one checkpoint."""
     states = [rng_state()]
-    if env.world_size > 1:
-        states = [None] * env.world_size
+    if run.env.world_size > 1:
+        states = [None] * run.env.world_size
         torch.distributed.all_gather_object(states, rng_state())
-    if env.is_main:
-        extra = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict(), "rng": states}
-        save_training_state(folder, model, iteration, extra, keep_last)
+    if run.env.is_main:
+        extra = {
+            "optimizer": run.optimizer.state_dict(), "scheduler": run.scheduler.state_dict(),
+            "scaler": run.scaler.state_dict(), "rng": states,
+        }
+        save_training_state(folder, run.model, iteration, extra, keep_last)
     distributed.barrier()
 
 
-def _validate(model: DetTrack, validate: Validator, writer, iteration: int, bar) -> None:
+def _validate(model: DetTrack, validate: Validator, log: _Log, iteration: int) -> None:
     model.eval()
     metrics = validate(model)
     # the validator's tracker switched the weights to channels-last for inference; training
     # (and DDP's gradient buckets, on the main rank only) carries on in its own layout
     model.to(memory_format=torch.contiguous_format).train()
-    for k, v in metrics.items():
-        if writer is not None:
-            writer.add_scalar(f"val/{k}", v, iteration)
-    bar.write(f"iteration {iteration}: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
+    log.validation(iteration, metrics)
 
 
 def _tensorboard(out_dir: Path):

@@ -1,4 +1,4 @@
-"""Frame sources: video files (PyAV), image folders, cameras and stream URLs (OpenCV), iterables.
+"""Frame sources: video files (PyAV), image folders, cameras and stream URLs (OpenCV).
 
 Every source yields H x W x 3 uint8 RGB frames one at a time (a video is never held in
 memory whole), checks that the frame size stays the same, and reports problems as a
@@ -6,18 +6,17 @@ ValueError naming the input and the frame.
 """
 
 import re
+import warnings
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Union
+from typing import Iterator, Optional, Union
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ..tracking.inputs import Frame
-
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
-Source = Union[str, Path, int, Iterable[Frame]]
+Source = Union[str, Path, int]
 
 
 def natural_key(name: str) -> list:
@@ -26,16 +25,26 @@ def natural_key(name: str) -> list:
 
 
 class FrameSource:
-    """Iterate over the frames [start, end) of a source; `fps`, `size` and `count` when known."""
+    """Iterate over the frames [start, end) of a video file, an image file, a folder of images,
+    a camera (an int index) or a stream URL; `fps` and `count` (frames in the source) when known.
 
-    def __init__(self, source: Source, start: int = 0, end: Optional[int] = None) -> None:
+    same_size=False lets the frames of a folder differ in size (a folder of photos to detect
+    in); tracking keeps the default, which refuses a frame whose size differs from the first.
+    A video that delivers fewer frames than its container announced ends with a UserWarning
+    (it may be cut short); `ended_early` then holds the message.
+    """
+
+    def __init__(self, source: Source, start: int = 0, end: Optional[int] = None, same_size: bool = True) -> None:
         if start < 0 or (end is not None and end <= start):
             raise ValueError(f"frame range [{start}, {end}) is empty or negative")
         self.source = source
         self.start, self.end = start, end
-        self.name = str(source) if isinstance(source, (str, Path, int)) else type(source).__name__
+        self.same_size = same_size
+        self.name = str(source)
         self.fps: float = 25.0
         self.count: Optional[int] = None
+        self.files: Optional[list[Path]] = None  # the image files of an image or folder source, in order
+        self.ended_early: Optional[str] = None
         self._open()
 
     def _open(self) -> None:
@@ -43,21 +52,24 @@ class FrameSource:
         if isinstance(src, int) or (isinstance(src, str) and "://" in src):
             self.kind = "capture"
             return
-        if isinstance(src, (str, Path)):
-            path = Path(src)
-            if not path.exists():
-                raise FileNotFoundError(f"{path}: no such file or folder")
-            if path.is_dir():
-                self.kind = "folder"
-                self.files = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=lambda p: natural_key(p.name))
-                if not self.files:
-                    raise ValueError(f"{path}: folder holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
-                self.count = len(self.files)
-                return
+        if not isinstance(src, (str, Path)):
+            raise ValueError(f"{src!r}: expected a video file, an image, a folder of images, a camera index or a stream URL")
+        path = Path(src)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such file or folder")
+        if path.is_dir():
+            self.kind = "images"
+            self.files = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=lambda p: natural_key(p.name))
+            if not self.files:
+                raise ValueError(f"{path}: folder holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+        elif path.suffix.lower() in IMAGE_SUFFIXES:
+            self.kind = "images"
+            self.files = [path]
+        else:
             self.kind = "video"
             self._probe_video(path)
             return
-        self.kind = "iterable"
+        self.count = len(self.files)
 
     def _probe_video(self, path: Path) -> None:
         import av
@@ -73,17 +85,17 @@ class FrameSource:
             raise ValueError(f"{path}: not a readable video ({err})") from err
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        frames = {"video": self._video, "folder": self._folder, "capture": self._capture, "iterable": self._iterable}[self.kind]()
+        frames = {"video": self._video, "images": self._images, "capture": self._capture}[self.kind]()
         size = None
         produced = 0
-        for index, frame in enumerate(frames):
+        for index, frame in frames:
             if index < self.start:
                 continue
             if self.end is not None and index >= self.end:
                 break
             if size is None:
                 size = frame.shape[:2]
-            elif frame.shape[:2] != size:
+            elif self.same_size and frame.shape[:2] != size:
                 raise ValueError(
                     f"{self.name}: frame {index} is {frame.shape[1]}x{frame.shape[0]} but earlier frames are {size[1]}x{size[0]}"
                 )
@@ -91,22 +103,38 @@ class FrameSource:
             yield frame
         if produced == 0:
             raise ValueError(f"{self.name}: no frames" + (f" in the range starting at frame {self.start}" if self.start else ""))
+        self._check_length(produced)
 
-    def _video(self) -> Iterator[np.ndarray]:
+    def _check_length(self, produced: int) -> None:
+        """Warn when a video ends before the frame count its container announced."""
+        if self.kind != "video" or self.count is None:
+            return
+        expected = min(self.count, self.end or self.count) - self.start
+        if produced < expected:
+            self.ended_early = (
+                f"{self.name}: the video ended after frame {self.start + produced - 1}, but its container announced "
+                f"{self.count} frames; the file may be cut short or damaged"
+            )
+            warnings.warn(self.ended_early, stacklevel=2)
+
+    def _video(self) -> Iterator[tuple[int, np.ndarray]]:
         import av
 
+        index = -1
         try:
             with av.open(str(self.source)) as container:
-                for frame in container.decode(video=0):
-                    yield frame.to_ndarray(format="rgb24")
+                for index, frame in enumerate(container.decode(video=0)):
+                    yield index, frame.to_ndarray(format="rgb24")
         except av.FFmpegError as err:
-            raise ValueError(f"{self.source}: video is corrupt or unreadable ({err})") from err
+            where = f"after frame {index}" if index >= 0 else "at its first frame"
+            announced = f" (its container announced {self.count} frames)" if self.count else ""
+            raise ValueError(f"{self.source}: the video is damaged or cut short {where}{announced}: {err}") from err
 
-    def _folder(self) -> Iterator[np.ndarray]:
-        for path in self.files:
-            yield read_image(path)
+    def _images(self) -> Iterator[tuple[int, np.ndarray]]:
+        for index in range(self.start, len(self.files) if self.end is None else min(self.end, len(self.files))):
+            yield index, read_image(self.files[index])
 
-    def _capture(self) -> Iterator[np.ndarray]:
+    def _capture(self) -> Iterator[tuple[int, np.ndarray]]:
         import cv2
 
         capture = cv2.VideoCapture(self.source)
@@ -120,22 +148,12 @@ class FrameSource:
                 ok, frame = capture.read()
                 if not ok:
                     break
+                yield read, cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
                 read += 1
-                yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         finally:
             capture.release()
         if read and (expected <= 0 or read < expected) and (self.end is None or read < self.end):
             raise ValueError(f"{self.name}: the stream stopped delivering frames after frame {read - 1}")
-
-    def _iterable(self) -> Iterator[np.ndarray]:
-        from ..tracking.inputs import frame_to_tensor
-
-        for index, frame in enumerate(self.source):
-            if isinstance(frame, np.ndarray) and frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[-1] == 3:
-                yield frame
-                continue
-            tensor = frame_to_tensor(frame, name=f"{self.name} frame {index}")
-            yield (tensor * 255).round().byte().permute(1, 2, 0).numpy()
 
 
 def read_image(path: Union[str, Path]) -> np.ndarray:

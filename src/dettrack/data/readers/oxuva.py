@@ -8,7 +8,7 @@ One Sequence '<video>/<object>' per task, frames init_frame..last_frame; only fr
 a label (the task's first frame and the annotated ones) are `labelled`. Frame paths follow
 the naming scheme and are not listed, so reading works without the images; a missing
 image is an error when that frame is loaded. Test annotations are not public: without the
-annotation file only the first frame is labelled. The CSV parsing is dettrack.eval's.
+annotation file only the first frame is labelled. The CSV parsing is in oxuva_csv.py.
 """
 
 import warnings
@@ -17,12 +17,12 @@ from typing import Optional
 
 import numpy as np
 
-from ...eval.metrics.oxuva_io import OxuvaTask, OxuvaTrack, read_oxuva_annotations, read_oxuva_tasks
 from ..images import PathLike
 from ..lazy import Frames, NumberedPaths
 from ..records import Sequence
 from ..textfiles import require_dir, require_file
 from ..tracks import NormalisedTrack, box_track
+from .oxuva_csv import OxuvaTask, OxuvaTrack, read_oxuva_annotations, read_oxuva_tasks
 
 
 def read_oxuva(root: PathLike, split: Optional[str] = None) -> list[Sequence]:

@@ -2,7 +2,7 @@
 
 - GOT-10k: AO, SR0.5 / SR0.75, success curve, per-sequence AO (`got10k`)
 - OTB / LaSOT: success curve and AUC, precision at 20 px, normalised precision (`otb`)
-- OxUvA: TPR, TNR, GM, MaxGM, score-threshold AUC, and the CSV readers (`oxuva`, `oxuva_io`)
+- OxUvA: TPR, TNR, GM, MaxGM, score-threshold AUC (`oxuva`)
 - VOT long-term: precision, recall, F (`votlt`)
 - DAVIS 2017: J and F Mean / Recall / Decay, J&F-Mean (`davis`)
 
@@ -37,6 +37,8 @@ from .otb import (
     otb_success_curve,
 )
 from .oxuva import (
+    OxuvaLabels,
+    OxuvaPredictions,
     OxuvaScores,
     TrackAssessment,
     oxuva_assess_track,
@@ -46,14 +48,6 @@ from .oxuva import (
     oxuva_scores,
     unit_square_iou,
 )
-from .oxuva_io import (
-    OxuvaPredictions,
-    OxuvaTask,
-    OxuvaTrack,
-    read_oxuva_annotations,
-    read_oxuva_predictions,
-    read_oxuva_tasks,
-)
 from .votlt import VotLTScores, vot_lt_overlaps, vot_lt_scores, vot_lt_sequence_curves, vot_lt_thresholds
 
 __all__ = [
@@ -62,10 +56,9 @@ __all__ = [
     "Got10kScores",
     "Got10kSequence",
     "OPEScores",
+    "OxuvaLabels",
     "OxuvaPredictions",
     "OxuvaScores",
-    "OxuvaTask",
-    "OxuvaTrack",
     "TrackAssessment",
     "VotLTScores",
     "davis_boundary",
@@ -89,9 +82,6 @@ __all__ = [
     "oxuva_max_gm",
     "oxuva_score_curve",
     "oxuva_scores",
-    "read_oxuva_annotations",
-    "read_oxuva_predictions",
-    "read_oxuva_tasks",
     "unit_square_iou",
     "vot_lt_overlaps",
     "vot_lt_scores",

@@ -10,11 +10,32 @@ the prediction says present. Counts are summed over all frames of all tracks.
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
-from .oxuva_io import OxuvaPredictions, OxuvaTrack, TrackKey
+
+TrackKey = tuple[str, str]
+
+
+class OxuvaLabels(Protocol):
+    """Ground truth of one track as arrays: the labelled frames after the init frame, whether the
+    object is present on each and its box (normalised xmin, xmax, ymin, ymax). The OxUvA reader's
+    OxuvaTrack is one."""
+
+    frames: np.ndarray
+    present: np.ndarray
+    boxes: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class OxuvaPredictions:
+    """A tracker's output for one track, sorted by frame; boxes may be NaN where present is False."""
+
+    frames: np.ndarray
+    present: np.ndarray
+    score: np.ndarray
+    boxes: np.ndarray
 
 
 class TrackAssessment(NamedTuple):
@@ -41,13 +62,13 @@ class OxuvaScores:
     auc: float
 
 
-def oxuva_assess_track(track: OxuvaTrack, pred: OxuvaPredictions, iou_threshold: float = 0.5) -> TrackAssessment:
+def oxuva_assess_track(
+    track: OxuvaLabels, pred: OxuvaPredictions, iou_threshold: float = 0.5, name: str = "the track"
+) -> TrackAssessment:
     """Assess every labelled frame of one track, filling each missing time with the previous prediction."""
     index = np.searchsorted(pred.frames, track.frames, side="right") - 1
     if len(track.frames) and index[0] < 0:
-        raise ValueError(
-            f"track {track.video} {track.object}: no prediction at or before labelled frame {track.frames[0]}"
-        )
+        raise ValueError(f"{name}: no prediction at or before labelled frame {track.frames[0]}")
     boxes = pred.boxes[index]
     has_box = np.isfinite(boxes).all(axis=1)
     ious = np.zeros(len(index))
@@ -113,7 +134,7 @@ def oxuva_auc(assessment: TrackAssessment) -> float:
 
 
 def oxuva_scores(
-    tracks: Mapping[TrackKey, OxuvaTrack],
+    tracks: Mapping[TrackKey, OxuvaLabels],
     predictions: Mapping[TrackKey, OxuvaPredictions],
     iou_threshold: float = 0.5,
 ) -> OxuvaScores:
@@ -123,7 +144,7 @@ def oxuva_scores(
     missing = [key for key in tracks if key not in predictions]
     if missing:
         raise ValueError(f"no predictions for track {missing[0][0]} {missing[0][1]} ({len(missing)} tracks missing)")
-    parts = [oxuva_assess_track(track, predictions[key], iou_threshold) for key, track in tracks.items()]
+    parts = [oxuva_assess_track(track, predictions[key], iou_threshold, f"track {key[0]} {key[1]}") for key, track in tracks.items()]
     pooled = TrackAssessment(*(np.concatenate(field) for field in zip(*parts)))
     if pooled.score.size == 0:
         raise ValueError("the tracks have no labelled frame to score")

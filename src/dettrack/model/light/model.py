@@ -174,6 +174,16 @@ class LightDetTrack(nn.Module):
         out[order] = probs
         return out
 
+    def segment(self, image: Tensor, boxes: Tensor) -> Tensor:
+        """[K, H, W] mask probabilities of boxes [K, 4] (xyxy, frame pixels) on a [3, H, W] frame in [0, 1],
+        each segmented in its own crop at the tracker's scale (the first frame's masks)."""
+        context = self._context()
+        height, width = image.shape[-2:]
+        windows = [search_window(_xywh(b), context, (int(height), int(width))) for b in boxes]
+        encoded = self.encode(image, windows, int(self.tracking_defaults.get("search_size", self.input_size)))
+        probs = self.masks(encoded, boxes, range(len(boxes)))
+        return paste_masks_in_image(probs[:, None], boxes, (int(height), int(width)))[:, 0]
+
     # -- detection mode ----------------------------------------------------------------
 
     def detect(

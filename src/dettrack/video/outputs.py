@@ -17,10 +17,10 @@ from typing import IO, Hashable, Mapping, Optional
 import numpy as np
 from PIL import Image
 
-from .io_utils import atomic_write
-from .tracking.tracker import TrackResult
-from .video.draw import colour_of, draw_results
-from .video.writer import VideoWriter
+from ..io_utils import atomic_write
+from ..types import TrackResult
+from .draw import colour_of, draw_results
+from .writer import VideoWriter
 
 OUTPUTS = ("boxes", "json", "masks", "overlay")
 # palette of the mask PNGs: index k gets the overlay's colour of the k-th object, 0 is black

@@ -1,0 +1,85 @@
+"""Detection mode as a library call: the network's COCO-style instances (boxes, classes,
+scores, masks) in one image or many. `dettrack detect` is built on it."""
+
+from typing import Iterable, Optional, Union
+
+import numpy as np
+import torch
+from torch import Tensor
+from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
+
+from .boxes import xyxy_to_xywh
+from .model import DetTrack
+from .tracking.inputs import frame_to_tensor
+from .types import Detections, Frame
+
+COCO_NAMES: list[str] = MaskRCNN_ResNet50_FPN_Weights.COCO_V1.meta["categories"]
+
+
+def class_ids(names: Iterable[Union[str, int]], model: DetTrack) -> set[int]:
+    """Class ids from COCO names or numbers ('person', '3') that the model can output."""
+    count = _num_classes(model)
+    ids = set()
+    for name in names:
+        if str(name).isdigit() and 0 < int(name) < count:
+            ids.add(int(name))
+        elif name in COCO_NAMES and COCO_NAMES.index(name) < count:
+            ids.add(COCO_NAMES.index(name))
+        else:
+            raise ValueError(f"unknown class {name!r} (a COCO name such as 'person', or an id 1..{count - 1})")
+    return ids
+
+
+def detect(
+    model: DetTrack,
+    images: Union[Frame, Iterable[Frame]],
+    score: float = 0.5,
+    classes: Optional[Iterable[Union[str, int]]] = None,
+    mask_threshold: float = 0.5,
+) -> Union[Detections, list[Detections]]:
+    """Detections with a score of at least `score` (and of the given classes, COCO names or ids)
+    in one image (returns one Detections) or in a sequence of images (returns a list).
+
+    Images are H x W x 3 uint8 RGB arrays or tensors (see dettrack.types.Frame); they may
+    differ in size. The model's train/eval mode is restored afterwards.
+    """
+    single = isinstance(images, (np.ndarray, Tensor))
+    wanted = class_ids(classes, model) if classes else set()
+    was_training = model.training
+    model.eval()
+    try:
+        found = [_detect_one(model, image, f"image {i}", score, wanted, mask_threshold) for i, image in enumerate([images] if single else images)]
+    finally:
+        model.train(was_training)
+    return found[0] if single else found
+
+
+@torch.inference_mode()
+def _detect_one(model: DetTrack, image: Frame, name: str, score: float, wanted: set[int], mask_threshold: float) -> Detections:
+    tensor = frame_to_tensor(image, next(model.parameters()).device, name=name)
+    boxes, labels, scores, masks = _network(model, tensor)
+    keep = scores >= score
+    if wanted:
+        keep &= torch.isin(labels, torch.tensor(sorted(wanted), device=labels.device))
+    label_ids = labels[keep].cpu().numpy()
+    return Detections(
+        boxes=xyxy_to_xywh(boxes[keep]).cpu().numpy(),
+        labels=label_ids,
+        names=[COCO_NAMES[i] if 0 <= i < len(COCO_NAMES) else str(i) for i in label_ids.tolist()],
+        scores=scores[keep].cpu().numpy(),
+        masks=(masks[keep] > mask_threshold).cpu().numpy(),
+    )
+
+
+def _network(model: DetTrack, image: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The model-specific part: one [3, H, W] image in, its detections out as xyxy boxes [N, 4],
+    labels [N], scores [N] (best first) and mask probabilities [N, H, W] at the image's size."""
+    out = model([image])[0]
+    return out["boxes"], out["labels"], out["scores"], out["masks"][:, 0]
+
+
+def _num_classes(model: DetTrack) -> int:
+    """How many class ids (background included) the model's detections can carry: COCO's 91 for the light family."""
+    if getattr(model, "family", None) == "light":
+        return len(COCO_NAMES)
+    return model.roi_heads.box_predictor.cls_score.out_features
