@@ -13,7 +13,8 @@ import time
 import numpy as np
 import torch
 
-from dettrack.tracking import MultiTracker
+from dettrack.loading import load_model
+from dettrack.tracking import open_session
 
 
 def rss_mb() -> float:
@@ -40,13 +41,12 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=10000)
     parser.add_argument("--every", type=int, default=1000)
     parser.add_argument("--size", type=int, nargs=2, default=[480, 854], metavar=("H", "W"))
-    parser.add_argument("--search-region", type=int, help="crop size, 0 = full frame every frame (default: the model's)")
+    parser.add_argument("--search-region", type=int, help="Mask R-CNN family: crop size, 0 = full frame every frame (default: the model's)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    from dettrack.cli import load_model
-
-    session = MultiTracker(load_model(args.model, "cpu"), search_region=args.search_region)
+    model = load_model(args.model, "cpu")
+    session = open_session(model, **({} if args.search_region is None else {"search_region": args.search_region}))
     frames = stream(args.frames, tuple(args.size))
     first, box = next(frames)
     session.add(first, box, "target")

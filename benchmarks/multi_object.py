@@ -1,8 +1,9 @@
-"""Cost of tracking N objects in one stream relative to one object, in both modes.
+"""Cost of tracking N objects in one stream relative to one object.
 
-Full frame: the frame's pyramid is computed once; each object's template reweights it
-and the RPN and heads run batched over objects. Search region: every object's crop
-(a fixed size) goes through the network in one batch. Independent trackers pay N times.
+The light family (the shipped model): every object's crop goes through the network in one
+batch, so the cost grows with the number of objects. The Mask R-CNN family: in full-frame
+mode the pyramid is computed once and the RPN and heads run batched over objects; in
+search-region mode every crop goes through in one batch. Independent trackers pay N times.
 Example:
     python benchmarks/multi_object.py --threads 2 --frames 10
 """
@@ -14,7 +15,8 @@ import numpy as np
 import torch
 
 from dettrack.commands.settings import add_tracking_option, parse_settings
-from dettrack.tracking import MultiTracker
+from dettrack.loading import load_model
+from dettrack.tracking import open_session
 
 
 def frames_480p(count: int, seed: int = 0) -> list[np.ndarray]:
@@ -41,25 +43,26 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 2, 5, 10, 20])
-    parser.add_argument("--search-regions", type=int, nargs="+", default=[0, 256], help="0 = full frame")
+    parser.add_argument("--search-regions", type=int, nargs="+", default=[0, 256], help="Mask R-CNN family: 0 = full frame")
     add_tracking_option(parser)
     args = parser.parse_args()
     tracking = parse_settings(args.tracking)
     torch.set_num_threads(args.threads)
-    from dettrack.cli import load_model
-
     model = load_model(args.model, "cpu")
+    light = getattr(model, "family", None) == "light"
     frames = frames_480p(args.frames + 1)
     print(f"{args.model}, tracking settings {tracking or 'of the model'}, 480x854 frames, {args.threads} threads, mean of {args.frames} frames\n")
     print("| mode | objects | s / frame | relative to 1 | per object |")
     print("|---|---|---|---|---|")
-    for size in args.search_regions:
-        mode = f"search region {size}" if size else "full frame"
+    for size in [None] if light else args.search_regions:
+        mode = "crops (light family)" if light else f"search region {size}" if size else "full frame"
         base = None
         for n in args.counts:
             # every frame in the chosen mode: no full-frame refresh, every answer counted as confident
-            settings = {**tracking, "search_region": size, "presence_threshold": 0.0, "refresh_every": 10**9}
-            session = MultiTracker(model, **settings)
+            settings = {**tracking, "presence_threshold": 0.0}
+            if not light:
+                settings.update(search_region=size, refresh_every=10**9)
+            session = open_session(model, **settings)
             for k, box in enumerate(boxes_for(n)):
                 session.add(frames[0], box, k)
             session.update(frames[1])  # warm-up (and the first, full-frame pass of search-region mode)

@@ -1,14 +1,19 @@
-"""Frames per second and accuracy on 480p video, dettrack beside OpenCV's trackers.
+"""Frames per second and accuracy, dettrack beside OpenCV's trackers, and the whole `dettrack track` command.
 
 Runs every tracker over the same held-out sequences (DAVIS-2016 480p and OTB from
 ../shared/data by default), timing update() only (the first frame is the init), and
-prints FPS with the AO (mean IoU over the tracked frames where the object is present).
-dettrack runs in full-frame mode and in search-region mode; other backbones are timed
-with random weights (speed only). Example:
-    python benchmarks/speed.py --threads 2 --max-frames 40 --nanotrack ../shared/models/nanotrack_v2
+prints FPS with the AO (mean IoU over the tracked frames where the object is present);
+then times `dettrack track` itself (decoding, tracking with masks, every default output
+written) on a 640x360 clip. Example:
+    python benchmarks/speed.py --threads 2 --max-frames 40
 """
 
 import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,6 +24,8 @@ from dettrack.commands.settings import add_tracking_option, parse_settings
 from dettrack.data import open_dataset
 from dettrack.eval.metrics.overlap import iou_xywh
 from dettrack.eval.peers import make_tracker
+from dettrack.loading import load_model
+from dettrack.video import VideoWriter
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -41,20 +48,34 @@ def run(tracker, sequences, max_frames: int) -> tuple[float, float]:
     return frames / seconds, float(np.mean(ious)) if ious else float("nan")
 
 
+def command_fps(model: str, frames: list[np.ndarray], box: tuple[float, ...], threads: int, folder: Path) -> tuple[float, str]:
+    """FPS that `dettrack track` reports for itself on a video of `frames`, default outputs (masks, overlay, ...)."""
+    video = folder / "clip.mp4"
+    with VideoWriter(video, 30.0) as writer:
+        for frame in frames:
+            writer.write(frame)
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    box_text = ",".join(f"{v:.1f}" for v in box)
+    command = [sys.executable, "-m", "dettrack.cli", "track", str(video), "--box", box_text, "--model", model, "--out", str(folder / "out")]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    match = re.search(r"\(([0-9.]+) FPS\)", done.stdout + done.stderr)
+    if done.returncode or not match:
+        raise RuntimeError(f"dettrack track failed ({done.returncode}): {done.stderr[-2000:]}")
+    return float(match.group(1)), " ".join(command[2:])
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="pretrained")
     parser.add_argument("--davis", default=str(SHARED / "data" / "davis2016"))
     parser.add_argument("--sequences", nargs="+", default=["bmx-trees", "camel", "dog", "libby"])
     parser.add_argument("--otb", default=str(SHARED / "data" / "otb"))
+    parser.add_argument("--clip", default=str(SHARED / "data" / "uav123_10fps" / "person12"), help="frames of the clip `dettrack track` is timed on")
     parser.add_argument("--nanotrack", default=str(SHARED / "models" / "nanotrack_v2"))
     parser.add_argument("--max-frames", type=int, default=40)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--search-regions", type=int, nargs="+", default=[256, 192])
-    parser.add_argument("--backbones", nargs="*", default=["resnet50_fpn", "resnet18_fpn", "mobilenet_v2_fpn", "mobilenet_v3_fpn"])
-    parser.add_argument("--backbone-frames", type=int, default=8, help="frames timed for the random-weight backbones")
     parser.add_argument("--skip-peers", action="store_true", help="time dettrack only")
-    parser.add_argument("--device", default="cpu", help="cpu or cuda (dettrack only; CUDA runs with fp16 autocast)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (dettrack only)")
     add_tracking_option(parser, "for dettrack: ")
     args = parser.parse_args()
     tracking = parse_settings(args.tracking)
@@ -62,15 +83,16 @@ def main() -> None:
     import cv2
 
     cv2.setNumThreads(args.threads)
-    from dettrack.cli import load_model
-
     davis = [s for s in open_dataset("davis2016", args.davis) if s.name in args.sequences]
     otb = open_dataset("otb", args.otb) if Path(args.otb).is_dir() else []
     sets = {"DAVIS 480p": davis, "OTB": otb}
     model = load_model(args.model, args.device)
-    trackers = {"dettrack full frame": lambda: make_tracker("dettrack", model, search_region=0, tracking=tracking)}
-    for size in args.search_regions:
-        trackers[f"dettrack search region {size}"] = lambda size=size: make_tracker("dettrack", model, search_region=size, tracking=tracking)
+    trackers = {
+        "dettrack": lambda: make_tracker("dettrack", model, tracking=tracking),
+        "dettrack, boxes only": lambda: make_tracker("dettrack", model, tracking={**tracking, "masks": False}),
+    }
+    if getattr(model, "family", None) != "light":
+        trackers = {"dettrack": trackers["dettrack"]}
     for name, label in (("csrt", "CSRT"), ("kcf", "KCF"), ("nanotrack", "NanoTrack v2")):
         if not args.skip_peers:
             trackers[label] = lambda name=name: make_tracker(name, nanotrack_folder=args.nanotrack)
@@ -82,14 +104,16 @@ def main() -> None:
         cells = []
         for sequences in sets.values():
             fps, ao = run(make(), sequences, args.max_frames) if sequences else (float("nan"), float("nan"))
-            cells.append(f"{fps:.1f} | {'-' if 'random' in name else f'{ao:.3f}'}")
+            cells.append(f"{fps:.1f} | {ao:.3f}")
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
-    print("\nrandom-weight backbones, full frame, 256-channel FPN, 360p input, 100 proposals, 480x854 DAVIS frames (speed only)\n")
-    print("| backbone | FPS |")
-    print("|---|---|")
-    for backbone in args.backbones:
-        fps, _ = run(make_tracker("dettrack", load_model(backbone, args.device), search_region=0), davis[:1], args.backbone_frames)
-        print(f"| {backbone} | {fps:.2f} |", flush=True)
+    clip = open_dataset("uav123", Path(args.clip).parent)
+    seq = next(s for s in clip if s.name == Path(args.clip).name)
+    frames = [seq.frame(i) for i in range(min(len(seq), 200))]
+    with tempfile.TemporaryDirectory() as folder:
+        fps, command = command_fps(args.model, frames, tuple(seq.boxes[0]), args.threads, Path(folder))
+    height, width = frames[0].shape[:2]
+    print(f"\nwhole command, default outputs, {len(frames)} frames of {width}x{height} ({seq.name}), OMP_NUM_THREADS={args.threads}:")
+    print(f"| `dettrack {command}` | {fps:.1f} FPS |")
 
 
 if __name__ == "__main__":

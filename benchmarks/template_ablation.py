@@ -21,6 +21,7 @@ import torch
 from dettrack.data import read_coco_file
 from dettrack.data.copy_paste import SynthConfig, synthesize_sequence
 from dettrack.eval.metrics.overlap import iou_xywh
+from dettrack.loading import load_model
 from dettrack.model.template import TEMPLATE_VARIANTS
 from dettrack.tracking import Tracker
 from dettrack.train.copy_paste_source import cutouts_from_records
@@ -38,8 +39,6 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    from dettrack.cli import load_model
-
     records = read_coco_file(Path(args.coco) / "annotations" / "instances_train2017.json", Path(args.coco) / "train2017")
     cutouts = cutouts_from_records(records)
     config = SynthConfig(num_others=(0, 1), num_same_category=(2, 3), num_same_instance=(1, 2), exit_prob=0.0, occluder_prob=0.2)
@@ -49,11 +48,14 @@ def main() -> None:
     print(f"{args.clips} copy-paste clips x {args.frames} frames, 2-3 same-category and 1-2 same-instance distractors each\n")
     print("| template | levels | AO | SR0.5 |")
     print("|---|---|---|---|")
-    for levels, variant in itertools.product(("all", "box"), TEMPLATE_VARIANTS):
+    light = getattr(model, "family", None) == "light"
+    options = {} if light else {"search_region": 0}
+    # the paper's single positive on the box's level maps boxes to P2-P5: Mask R-CNN family only
+    for levels, variant in itertools.product(("all",) if light else ("all", "box"), TEMPLATE_VARIANTS):
         model.template_builder.variant, model.template_builder.levels = variant, levels
         ious = []
         for clip in clips:
-            tracker = Tracker(model, search_region=0)
+            tracker = Tracker(model, **options)
             tracker.init(clip.frames[0], clip.boxes[0])
             for t in range(1, len(clip)):
                 box = tracker.update(clip.frames[t]).box

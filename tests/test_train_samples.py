@@ -64,3 +64,19 @@ def test_photometric_jitter_changes_colours_not_geometry_and_replays_under_a_see
     # grayscale draws give three equal channels
     grays = [g for g in (photometric(image, np.random.default_rng(seed)) for seed in range(60)) if (g[..., 0] == g[..., 1]).all() and (g[..., 1] == g[..., 2]).all()]
     assert 1 <= len(grays) <= 15
+
+
+def test_part_pairs_take_the_same_part_of_the_object_in_both_frames():
+    from dettrack.train.samples import part_of
+
+    frame = np.zeros((100, 200, 3), np.uint8)
+    sample = PairSample(frame, np.array([10.0, 20.0, 50.0, 100.0]), frame, np.array([100.0, 10.0, 180.0, 50.0]), np.ones((100, 200), bool))
+    part = part_of(sample, np.random.default_rng(3))
+    t, s = part.template_box, part.search_box
+    assert 10 <= t[0] < t[2] <= 50 and 20 <= t[1] < t[3] <= 100  # inside the object's box
+    assert (t[2] - t[0]) / 40 < 0.71 and (t[3] - t[1]) / 80 < 0.71  # a part, not the whole
+    relative = lambda box, whole: (box - whole[[0, 1, 0, 1]]) / np.tile(whole[2:] - whole[:2], 2)  # noqa: E731
+    np.testing.assert_allclose(relative(t, sample.template_box), relative(s, sample.search_box))
+    assert part.search_mask is None
+    absent = part_of(PairSample(frame, sample.template_box, frame, None, None), np.random.default_rng(3))
+    assert absent.search_box is None

@@ -73,9 +73,11 @@ class TemplateTracker:
         image = self._check_frame(frame, f"template frame of object {obj_id!r}")
         box = check_box(box_xywh, self.frame_size, name=f"box of object {obj_id!r}").to(self.device)
         xywh = tuple(xyxy_to_xywh(box).tolist())
-        window = search_window(xywh, self.settings.context, self.frame_size)
+        context = self.settings.template_context or self.settings.context
+        window = search_window(xywh, context, self.frame_size)
+        size = max(32, round(self.settings.search_size * window[2] / max(search_window(xywh, self.settings.context, self.frame_size)[2], 1) / 32) * 32)
         with _eval(self.model):
-            encoded = self.model.encode(image, [window], self.settings.search_size)
+            encoded = self.model.encode(image, [window], size)
             template = self.model.make_template(encoded, box[None]).float()
         self.objects[obj_id] = _Object(template, xywh, self.settings.context)
         return obj_id
@@ -177,10 +179,12 @@ class _eval:
 
     def __enter__(self) -> None:
         self.was_training = self.model.training  # type: ignore[union-attr]
-        self.model.eval()  # type: ignore[union-attr]
+        if self.was_training:  # switching modes walks every module: only when needed
+            self.model.eval()  # type: ignore[union-attr]
 
     def __exit__(self, *exc: object) -> None:
-        self.model.train(self.was_training)  # type: ignore[union-attr]
+        if self.was_training:
+            self.model.train()  # type: ignore[union-attr]
 
 
 def open_session(

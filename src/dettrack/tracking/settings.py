@@ -12,6 +12,8 @@ class TrackingSettings:
     context: the search crop's side is context x sqrt((w + p)(h + p)), p = (w + h) / 2, around
         the last box (SiamFC's exemplar context, widened); the template is cut the same way.
     search_size: side in pixels of the network input the crop is resized to.
+    template_context: the template frame's crop (0: the same as context); a wider one, cut at the
+        same scale, gives the ridge regression more of the object's surroundings as negatives.
     window_influence: weight of a Hanning window over the crop against the network's score
         when ranking candidates (0: the score alone, the paper's stateless tracker).
     size_rate: how far the reported size moves to the winner's per frame (1: all the way).
@@ -24,6 +26,7 @@ class TrackingSettings:
     presence_threshold: float = 0.3
     context: float = 2.5
     search_size: int = 416
+    template_context: float = 0.0
     window_influence: float = 0.3
     size_rate: float = 0.5
     lost_growth: float = 1.0
@@ -38,6 +41,8 @@ class TrackingSettings:
             raise ValueError(f"search_size must be an integer multiple of 32, at least 64, got {self.search_size!r}")
         if not self.context > 1.0:
             raise ValueError(f"context must be > 1 (the crop must hold the object), got {self.context!r}")
+        if not (self.template_context == 0 or self.template_context > 1.0):
+            raise ValueError(f"template_context must be 0 (as context) or > 1, got {self.template_context!r}")
         if not self.lost_growth >= 1.0:
             raise ValueError(f"lost_growth must be >= 1, got {self.lost_growth!r}")
         if not isinstance(self.masks, bool):

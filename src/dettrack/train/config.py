@@ -51,6 +51,7 @@ DATA_DEFAULTS: dict[str, Any] = {
     "copy_paste_size": [320, 480],  # H, W of synthesised frames
     "search_crop": 0.5,  # share of pairs whose search frame is cut to a region around the object
     "negative_pairs": 0.0,  # share of pairs whose search frame comes from another pair (object absent)
+    "part_pairs": 0.0,  # share of pairs whose object is a random part of its box (same part in both frames)
     "photometric": 0.0,  # chance that a pair's template frame (and, drawn separately, its search frame) gets colour/blur jitter
 }
 
@@ -122,7 +123,7 @@ RULES: dict[str, dict[str, Rule]] = {
     "data": {
         "detection": _entries, "sequences": _entries, "image_pairs": _entries, "copy_paste": _entries,
         "pair_shares": _shares, "max_gap": _integer(1), "template_jitter": _number(0), "copy_paste_size": _size,
-        "search_crop": SHARE, "negative_pairs": SHARE, "photometric": SHARE,
+        "search_crop": SHARE, "negative_pairs": SHARE, "photometric": SHARE, "part_pairs": SHARE,
     },
     "val": {"sequences": _entries, "every": _integer(0), "frame_step": _integer(1), "max_frames": _integer(1)},
     "train": {

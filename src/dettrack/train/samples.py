@@ -75,6 +75,22 @@ def photometric(image: np.ndarray, rng: np.random.Generator, strength: float = 0
     return x.permute(1, 2, 0).numpy()
 
 
+def part_of(sample: PairSample, rng: np.random.Generator, size: tuple[float, float] = (0.35, 0.7)) -> PairSample:
+    """The same sub-rectangle of the object's box in both frames (its head, its front half, ...):
+    "any object" includes parts, which a COCO detector does not call objects. The mask is
+    dropped (it is the whole object's); an absent object stays absent."""
+    w, h = rng.uniform(*size, 2)
+    u, v = rng.uniform(0, 1 - w), rng.uniform(0, 1 - h)
+
+    def part(box: Optional[np.ndarray]) -> Optional[np.ndarray]:
+        if box is None:
+            return None
+        bw, bh = box[2] - box[0], box[3] - box[1]
+        return np.array([box[0] + u * bw, box[1] + v * bh, box[0] + (u + w) * bw, box[1] + (v + h) * bh])
+
+    return PairSample(sample.template_image, part(sample.template_box), sample.search_image, part(sample.search_box), None)
+
+
 def flip_pair(sample: PairSample) -> PairSample:
     """Mirror both frames left-right (the object keeps its appearance across the pair)."""
 

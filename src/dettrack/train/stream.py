@@ -10,7 +10,9 @@ from typing import Optional, Protocol, Sequence
 import numpy as np
 from torch.utils.data import Dataset
 
-from .samples import DetectionSample, PairSample, crop_search, detection_inputs, flip_pair, jitter_box, pair_inputs, photometric
+from .samples import (
+    DetectionSample, PairSample, crop_search, detection_inputs, flip_pair, jitter_box, pair_inputs, part_of, photometric,
+)
 
 
 class PairSource(Protocol):
@@ -38,6 +40,7 @@ class TrainingStream(Dataset):
         search_crop: float = 0.0,
         negative_pairs: float = 0.0,
         photometric: float = 0.0,
+        part_pairs: float = 0.0,
     ) -> None:
         if not pair_sources and detection_source is None:
             raise ValueError("no training data: give data.sequences, data.copy_paste or data.detection")
@@ -59,6 +62,7 @@ class TrainingStream(Dataset):
         self.search_crop = search_crop
         self.negative_pairs = negative_pairs
         self.photometric = photometric
+        self.part_pairs = part_pairs
 
     def __len__(self) -> int:
         return self.iterations
@@ -92,6 +96,8 @@ class TrainingStream(Dataset):
             sample = flip_pair(sample)
         if rng.random() < self.search_crop:
             sample = crop_search(sample, rng)
+        if self.part_pairs and rng.random() < self.part_pairs:  # draws nothing when off
+            sample = part_of(sample, rng)
         if self.photometric:  # draws nothing when off, so recipes without it replay as before
             if rng.random() < self.photometric:
                 sample.template_image = photometric(sample.template_image, rng)

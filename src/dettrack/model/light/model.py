@@ -214,12 +214,12 @@ class LightDetTrack(nn.Module):
 
     # -- training ----------------------------------------------------------------------
 
-    def _inputs(self, images: list[Tensor], windows: list[Window]) -> Tensor:
-        return torch.cat([crop_images(image, [window], self.input_size) for image, window in zip(images, windows)])
+    def _inputs(self, images: list[Tensor], windows: list[Window], size: Optional[int] = None) -> Tensor:
+        return torch.cat([crop_images(image, [window], size or self.input_size) for image, window in zip(images, windows)])
 
-    def _to_input(self, box: Tensor, window: Window) -> Tensor:
+    def _to_input(self, box: Tensor, window: Window, size: Optional[int] = None) -> Tensor:
         left, top, side = window
-        return (box - box.new_tensor([left, top, left, top])) * (self.input_size / side)
+        return (box - box.new_tensor([left, top, left, top])) * ((size or self.input_size) / side)
 
     def _context(self) -> float:
         return float(self.tracking_defaults.get("context", 2.5))
@@ -233,10 +233,13 @@ class LightDetTrack(nn.Module):
         tracker's crop around a slightly wrong last box; an absent object gets a random crop."""
         size = self.input_size
         context = self._context()
-        t_windows = [search_window(_xywh(b), context, tuple(img.shape[-2:])) for img, b in zip(template_images, template_boxes)]
-        t_boxes = torch.stack([self._to_input(b, w) for b, w in zip(template_boxes, t_windows)])
-        features = self.detector.pyramid(self._inputs(template_images, t_windows))
-        templates = self.template_builder(features, t_boxes, [(size, size)] * len(t_boxes), (size, size))
+        # the template crop is cut as the tracker cuts it: template_context wide, at the search crop's scale
+        wide = float(self.tracking_defaults.get("template_context") or context)
+        t_size = max(32, round(size * wide / context / 32) * 32)
+        t_windows = [search_window(_xywh(b), wide, tuple(img.shape[-2:])) for img, b in zip(template_images, template_boxes)]
+        t_boxes = torch.stack([self._to_input(b, w, t_size) for b, w in zip(template_boxes, t_windows)])
+        features = self.detector.pyramid(self._inputs(template_images, t_windows, t_size))
+        templates = self.template_builder(features, t_boxes, [(t_size, t_size)] * len(t_boxes), (t_size, t_size))
         s_windows = [_search_crop(t["boxes"], context, tuple(img.shape[-2:])) for img, t in zip(searches, targets)]
         s_features = self.detector.pyramid(self._inputs(searches, s_windows))
         reweighted, _ = reweight(s_features, templates)

@@ -39,7 +39,8 @@ class ShuffleNetV2Trunk(ShuffleNetV2):
         self.out_channels = (116, 232, 464)
 
     def forward(self, x: Tensor) -> list[Tensor]:  # type: ignore[override]
-        x = self.maxpool(self.conv1(x))
+        # the CPU max-pool kernel is vectorised over channels only in the channels-last layout
+        x = self.maxpool(self.conv1(x).contiguous(memory_format=torch.channels_last)).contiguous()
         c3 = self.stage2(x)
         c4 = self.stage3(c3)
         return [c3, c4, self.stage4(c4)]
