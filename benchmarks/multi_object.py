@@ -54,6 +54,10 @@ def main() -> None:
     print(f"{args.model}, tracking settings {tracking or 'of the model'}, 480x854 frames, {args.threads} threads, mean of {args.frames} frames\n")
     print("| mode | objects | s / frame | relative to 1 | per object |")
     print("|---|---|---|---|---|")
+    warm = open_session(model, **tracking)  # kernels and allocator warmed before anything is timed
+    warm.add(frames[0], boxes_for(1)[0])
+    for frame in frames[1:4]:
+        warm.update(frame)
     for size in [None] if light else args.search_regions:
         mode = "crops (light family)" if light else f"search region {size}" if size else "full frame"
         base = None

@@ -61,7 +61,7 @@ def command_fps(model: str, frames: list[np.ndarray], box: tuple[float, ...], th
     match = re.search(r"\(([0-9.]+) FPS\)", done.stdout + done.stderr)
     if done.returncode or not match:
         raise RuntimeError(f"dettrack track failed ({done.returncode}): {done.stderr[-2000:]}")
-    return float(match.group(1)), " ".join(command[2:])
+    return float(match.group(1)), f"dettrack track clip.mp4 --box {box_text} --model {model}"
 
 
 def main() -> None:
@@ -113,7 +113,7 @@ def main() -> None:
         fps, command = command_fps(args.model, frames, tuple(seq.boxes[0]), args.threads, Path(folder))
     height, width = frames[0].shape[:2]
     print(f"\nwhole command, default outputs, {len(frames)} frames of {width}x{height} ({seq.name}), OMP_NUM_THREADS={args.threads}:")
-    print(f"| `dettrack {command}` | {fps:.1f} FPS |")
+    print(f"| `{command}` | {fps:.1f} FPS |")
 
 
 if __name__ == "__main__":

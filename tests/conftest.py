@@ -19,6 +19,13 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _export_cache(tmp_path_factory):
+    """Exported ONNX graphs (model.light.runtime) go to a temporary folder, not the user's cache."""
+    os.environ["DETTRACK_CACHE"] = str(tmp_path_factory.mktemp("dettrack_cache"))
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _threads_and_seed():
     torch.manual_seed(0)

@@ -137,3 +137,48 @@ def test_untrained_module_differs_from_converted(nanodet):
         a = nanodet(x)[0][1]
         b = NanoDet().eval()(x)[0][1]
     assert (a - b).abs().max() > 0.1
+
+
+def test_onnxruntime_pyramid_equals_pytorch_and_follows_weight_changes(nanodet):
+    import copy
+
+    from dettrack.model.light import runtime
+
+    detector = copy.deepcopy(nanodet)
+    for size in (320, 256):
+        x = torch.rand(2, 3, size, size)
+        with torch.no_grad():
+            fast, slow = runtime.onnx_pyramid(detector)(x), detector.pyramid(x)
+        for key in slow:
+            assert fast[key].shape == slow[key].shape
+            torch.testing.assert_close(fast[key], slow[key], atol=1e-4, rtol=1e-4)
+    with torch.no_grad():
+        detector.neck.lateral[0].weight.mul_(2.0)  # an in-place change, as a training step makes
+        x = torch.rand(1, 3, 128, 128)
+        torch.testing.assert_close(runtime.onnx_pyramid(detector)(x)["8"], detector.pyramid(x)["8"], atol=1e-4, rtol=1e-4)
+
+
+def test_model_uses_onnxruntime_only_for_inference(nanodet):
+    model = LightDetTrack(input_size=128).eval()
+    model.detector.load_state_dict(nanodet.state_dict())
+    x = torch.rand(1, 3, 128, 128)
+    assert model._pyramid(x)["8"].requires_grad  # gradients on: PyTorch
+    with torch.no_grad():
+        fast = model._pyramid(x)["8"]
+        model.runtime = "torch"
+        torch.testing.assert_close(fast, model._pyramid(x)["8"], atol=1e-4, rtol=1e-4)
+
+
+def test_onnxruntime_export_leaves_every_module_mode_as_it_was(nanodet):
+    import copy
+
+    from dettrack.model.light import runtime
+
+    detector = copy.deepcopy(nanodet).eval()
+    before = [m.training for m in detector.modules()]
+    runtime.onnx_pyramid(detector)(torch.rand(1, 3, 64, 64))
+    assert [m.training for m in detector.modules()] == before
+    exported = runtime._CACHE[detector][2]
+    with torch.no_grad():
+        runtime.onnx_pyramid(detector)(torch.rand(1, 3, 64, 64))
+    assert runtime._CACHE[detector][2] is exported  # nothing changed: no new export

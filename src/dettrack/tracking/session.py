@@ -136,7 +136,7 @@ class TemplateTracker:
     def _answer(self, obj: _Object, box: Tensor, score: float, mask: Optional[Tensor]) -> TrackResult:
         present = score >= self.settings.presence_threshold
         winner = tuple(xyxy_to_xywh(box).tolist())
-        if present:
+        if score >= self.settings.follow_threshold:
             rate = self.settings.size_rate
             cx, cy = winner[0] + winner[2] / 2, winner[1] + winner[3] / 2
             w = obj.box[2] * (1 - rate) + winner[2] * rate

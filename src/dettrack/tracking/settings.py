@@ -9,6 +9,9 @@ class TrackingSettings:
     """How a TemplateTracker follows objects.
 
     presence_threshold: below this score the object is reported absent (its box is the best guess).
+    follow_threshold: the tracked box moves to the winner when its score is at least this; below,
+        the object is taken as lost and searched for where it was last seen (a lower bar than
+        presence_threshold keeps following an object the network is unsure of).
     context: the search crop's side is context x sqrt((w + p)(h + p)), p = (w + h) / 2, around
         the last box (SiamFC's exemplar context, widened); the template is cut the same way.
     search_size: side in pixels of the network input the crop is resized to.
@@ -24,6 +27,7 @@ class TrackingSettings:
     """
 
     presence_threshold: float = 0.3
+    follow_threshold: float = 0.3
     context: float = 2.5
     search_size: int = 416
     template_context: float = 0.0
@@ -34,7 +38,7 @@ class TrackingSettings:
     masks: bool = True
 
     def __post_init__(self) -> None:
-        for name in ("presence_threshold", "window_influence", "mask_threshold"):
+        for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold"):
             _in_range(name, getattr(self, name), 0.0, 1.0)
         _in_range("size_rate", self.size_rate, 0.0, 1.0, low_open=True)
         if not isinstance(self.search_size, int) or isinstance(self.search_size, bool) or self.search_size < 64 or self.search_size % 32:

@@ -30,7 +30,8 @@ class VideoWriter:
             self.stream = self.container.add_stream("libx264", rate=round(self.fps) or 25)
             self.stream.width, self.stream.height = width - width % 2, height - height % 2
             self.stream.pix_fmt = "yuv420p"
-            self.stream.options = {"crf": str(self.crf), "preset": "veryfast"}
+            # one encoder thread, fast preset: the cores belong to the tracker running beside it
+            self.stream.options = {"crf": str(self.crf), "preset": "ultrafast", "threads": "1"}
         frame = frame[: self.stream.height, : self.stream.width]
         video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
         for packet in self.stream.encode(video_frame):

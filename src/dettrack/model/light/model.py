@@ -27,6 +27,7 @@ from ...tracking.search_region import crop_images, search_window
 from ..attention import reweight
 from ..interface import Candidates, Encoded, Window
 from ..template import TemplateBuilder
+from . import runtime
 from .decode import decode_level, detections
 from .losses import distillation_losses, mask_loss, tracking_losses
 from .nanodet import INPUT_SIZE, STRIDES, NanoDet
@@ -78,6 +79,8 @@ class LightDetTrack(nn.Module):
         }
         self.tracking_defaults: dict[str, Any] = {}
         self._teacher: list[NanoDet] = []  # the original detector, frozen, for distillation (not part of the model)
+        # CPU inference runs the trunk and PAN on onnxruntime when it is installed ("torch": never)
+        self.runtime = "onnxruntime"
 
     def set_teacher(self, teacher: NanoDet) -> None:
         """The frozen detector whose outputs detection batches distil (training only; never saved)."""
@@ -127,7 +130,7 @@ class LightDetTrack(nn.Module):
             side = max(height, width)
             windows = [(int((width - side) // 2), int((height - side) // 2), int(side))]
         inputs = crop_images(image, list(windows), size)
-        return Encoded(self.detector.pyramid(inputs), list(windows), size, (int(height), int(width)))
+        return Encoded(self._pyramid(inputs), list(windows), size, (int(height), int(width)))
 
     def make_template(self, encoded: Encoded, boxes: Tensor) -> Tensor:
         """Templates T_d [B, D] from an encoding of B crops (or one frame for every box) and boxes [B, 4] xyxy in frame pixels."""
@@ -284,6 +287,17 @@ class LightDetTrack(nn.Module):
         return mask_loss(self.mask_predictor(self.mask_head(pooled)), torch.cat(boxes), masks)
 
     # -- internals ---------------------------------------------------------------------
+
+    def _pyramid(self, inputs: Tensor) -> "OrderedDict[str, Tensor]":
+        """The PAN maps of inputs: by onnxruntime for CPU inference without gradients, else by PyTorch."""
+        if self._fast(inputs):
+            return runtime.onnx_pyramid(self.detector)(inputs)
+        return self.detector.pyramid(inputs)
+
+    def _fast(self, inputs: Tensor) -> bool:
+        """Whether this call runs on onnxruntime: CPU inference without gradients, with it installed."""
+        fast = self.runtime == "onnxruntime" and inputs.device.type == "cpu" and not (self.training or torch.is_grad_enabled())
+        return fast and runtime.available()
 
     def _dense(self, features: "OrderedDict[str, Tensor]") -> tuple[Tensor, Tensor, Tensor]:
         """Object logits [B, N], boxes [B, N, 4] (input pixels) and distance logits [B, N, 32] over all cells of all levels."""
