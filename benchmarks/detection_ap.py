@@ -17,11 +17,10 @@ from pathlib import Path
 
 import torch
 from pycocotools.coco import COCO
-from pycocotools.cocoeval import COCOeval
 from tqdm import tqdm
 
 from dettrack.data import load_image
-from dettrack.eval.coco import coco_detections
+from dettrack.eval.coco import average_precision, coco_detections
 from dettrack.eval.reference import NanoDetReference
 from dettrack.loading import load_model
 from dettrack.model.light import build_light_model
@@ -33,20 +32,6 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 def val_images(coco: COCO, annotations: Path, split: str) -> list[int]:
     images = json.loads(annotations.read_text())["images"]
     return sorted(i["id"] for i in images if f"/{split}/" in i.get("coco_url", ""))
-
-
-def average_precision(coco: COCO, results: list[dict], image_ids: list[int], kind: str) -> float:
-    if not results:
-        return 0.0
-    other = "segmentation" if kind == "bbox" else "bbox"
-    with contextlib.redirect_stdout(io.StringIO()):
-        detections = coco.loadRes([{k: v for k, v in r.items() if k != other} for r in results])
-        evaluation = COCOeval(coco, detections, kind)
-        evaluation.params.imgIds = image_ids
-        evaluation.evaluate()
-        evaluation.accumulate()
-        evaluation.summarize()
-    return max(float(evaluation.stats[0]), 0.0)
 
 
 def reference_results(reference: NanoDetReference, coco: COCO, images: Path, image_ids: list[int]) -> list[dict]:

@@ -2,7 +2,6 @@
 
 import argparse
 import itertools
-import sys
 import time
 import warnings
 from collections import OrderedDict

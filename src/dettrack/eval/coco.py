@@ -63,15 +63,21 @@ def coco_map(
     results = coco_detections(model, coco, images, image_ids, quiet)
     if not results:
         return {"mask mAP": 0.0, "box mAP": 0.0, "images": float(len(image_ids))}
-    scores = {}
-    with contextlib.redirect_stdout(io.StringIO()):
-        for kind, key, other in (("segm", "mask mAP", "bbox"), ("bbox", "box mAP", "segmentation")):
-            # each kind without the other's field: with a bbox present, pycocotools takes the box area as a mask's area
-            detections = coco.loadRes([{k: v for k, v in r.items() if k != other} for r in results])
-            evaluation = COCOeval(coco, detections, kind)
-            evaluation.params.imgIds = image_ids
-            evaluation.evaluate()
-            evaluation.accumulate()
-            evaluation.summarize()
-            scores[key] = max(float(evaluation.stats[0]), 0.0)  # -1 means no ground truth to match
+    scores = {key: average_precision(coco, results, image_ids, kind) for kind, key in (("segm", "mask mAP"), ("bbox", "box mAP"))}
     return {**scores, "images": float(len(image_ids))}
+
+
+def average_precision(coco: COCO, results: list[dict], image_ids: list[int], kind: str) -> float:
+    """COCOeval's AP at IoU 0.50:0.95 of result entries, for kind 'bbox' or 'segm' (0 without results)."""
+    if not results:
+        return 0.0
+    # each kind without the other's field: with a bbox present, pycocotools takes the box area as a mask's area
+    other = "segmentation" if kind == "bbox" else "bbox"
+    with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints progress
+        detections = coco.loadRes([{k: v for k, v in r.items() if k != other} for r in results])
+        evaluation = COCOeval(coco, detections, kind)
+        evaluation.params.imgIds = image_ids
+        evaluation.evaluate()
+        evaluation.accumulate()
+        evaluation.summarize()
+    return max(float(evaluation.stats[0]), 0.0)  # -1 means no ground truth to match

@@ -8,7 +8,7 @@ never looks inside the network and never changes the caller's model.
 
 import math
 from dataclasses import dataclass
-from typing import Any, Hashable, Iterable, Iterator, Mapping, Optional, Sequence, Union
+from typing import Any, Hashable, Optional, Sequence, Union
 
 import torch
 from torch import Tensor
@@ -16,10 +16,11 @@ from torchvision.models.detection.roi_heads import paste_masks_in_image
 
 from ..boxes import xyxy_to_xywh
 from ..model.interface import TrackingModel, Window
-from .inputs import Frame, check_box, frame_to_tensor
+from .inputs import Frame, check_box
 from .motion import MotionPrior
 from .search_region import search_window
 from .settings import TrackingSettings
+from .stream import StreamSession
 from ..types import TrackResult
 from .tracker import MultiTracker
 
@@ -33,7 +34,7 @@ class _Object:
     context: float  # current crop context (grows while the object is absent)
 
 
-class TemplateTracker:
+class TemplateTracker(StreamSession):
     """Track any number of objects in one stream; objects can be added and removed at any frame.
 
     settings: a TrackingSettings, or None for the model's own (its checkpoint's) defaults;
@@ -50,24 +51,14 @@ class TemplateTracker:
         if settings is None:
             settings = TrackingSettings.from_mapping(getattr(model, "tracking_defaults", {}) or {}, "the model's tracking defaults")
         self.settings = settings.updated(**overrides)
+        super().__init__()
         self.model = model
-        self.objects: dict[Hashable, _Object] = {}
-        self.frame_size: Optional[tuple[int, int]] = None
-        self.frame_index = -1
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.model.parameters()).device  # type: ignore[attr-defined]
-
-    @property
-    def ids(self) -> list[Hashable]:
-        return list(self.objects)
 
     @torch.inference_mode()
     def add(self, frame: Frame, box_xywh: Sequence[float], obj_id: Optional[Hashable] = None) -> Hashable:
         """Start tracking an object given its box in `frame` (its template frame, not a tracked frame); returns its id."""
         if obj_id is None:
-            obj_id = max((i for i in self.objects if isinstance(i, int)), default=-1) + 1
+            obj_id = self._next_id()
         if obj_id in self.objects:
             raise ValueError(f"object id {obj_id!r} is already tracked; remove it first or pick another id")
         image = self._check_frame(frame, f"template frame of object {obj_id!r}")
@@ -82,18 +73,8 @@ class TemplateTracker:
         self.objects[obj_id] = _Object(template, xywh, self.settings.context)
         return obj_id
 
-    def remove(self, obj_id: Hashable) -> None:
-        if obj_id not in self.objects:
-            raise KeyError(f"no tracked object with id {obj_id!r}")
-        del self.objects[obj_id]
-
-    @torch.inference_mode()
-    def update(self, frame: Frame) -> dict[Hashable, TrackResult]:
-        """Locate every tracked object in the next frame."""
-        self.frame_index += 1
-        image = self._check_frame(frame, f"frame {self.frame_index}")
-        if not self.objects:
-            return {}
+    def _locate(self, image: Tensor) -> dict[Hashable, TrackResult]:
+        """Every tracked object in the next frame (a [3, H, W] tensor; called under inference mode)."""
         ids = list(self.objects)
         windows = [search_window(self.objects[i].box, self.objects[i].context, self.frame_size) for i in ids]
         with _eval(self.model):
@@ -106,17 +87,6 @@ class TemplateTracker:
         for i, (box, score), mask in zip(ids, winners, masks):
             results[i] = self._answer(self.objects[i], box, score, mask)
         return results
-
-    def track(
-        self, frames: Iterable[Frame], prompts: Mapping[int, Mapping[Hashable, Sequence[float]]]
-    ) -> Iterator[tuple[int, dict[Hashable, TrackResult]]]:
-        """Stream a video: yields (frame index, results); prompts {frame index: {object id: (x, y, w, h)}}
-        start objects on the frame where their box is given (that frame is their template)."""
-        for index, frame in enumerate(frames):
-            results = self.update(frame)
-            for obj_id, box in prompts.get(index, {}).items():
-                self.add(frame, box, obj_id)
-            yield index, results
 
     def _pick(self, obj: _Object, boxes: Tensor, scores: Tensor, window: Window) -> tuple[Tensor, float]:
         """The winning candidate (xyxy, frame pixels) and its network score."""
@@ -148,18 +118,6 @@ class TemplateTracker:
             obj.context = min(obj.context * self.settings.lost_growth, 8.0 * self.settings.context)  # the crop itself stops at twice the frame
             reported = winner
         return TrackResult(reported, score, present, None if mask is None else mask.cpu().numpy())
-
-    def _check_frame(self, frame: Frame, name: str) -> Tensor:
-        image = frame_to_tensor(frame, self.device, name=name)
-        size = (int(image.shape[-2]), int(image.shape[-1]))
-        if self.frame_size is None or not self.objects:
-            self.frame_size = size
-        elif size != self.frame_size:
-            raise ValueError(
-                f"{name} is {size[1]}x{size[0]} but the stream started with {self.frame_size[1]}x{self.frame_size[0]} frames"
-            )
-        return image
-
 
 def _inside(box: Box, frame_size: tuple[int, int]) -> Box:
     """Keep the box's centre inside the frame and its size at least 1 px (the next crop must see the frame)."""

@@ -2,7 +2,7 @@
 and the single-object Tracker on top of it."""
 
 from dataclasses import dataclass, field
-from typing import Any, Hashable, Iterable, Iterator, Mapping, Optional, Sequence
+from typing import Hashable, Optional, Sequence
 
 import torch
 from torch import Tensor
@@ -12,10 +12,11 @@ from ..boxes import xywh_to_xyxy, xyxy_to_xywh
 from ..model.dettrack import DetTrack
 from ..model.heads import Ranker
 from ..types import Frame, TrackResult
-from .inputs import check_box, frame_to_tensor
+from .inputs import check_box
 from .motion import MotionPrior
 from .search_region import crop_images, crop_window, to_frame
 from .smoothing import TemporalSmoother
+from .stream import StreamSession
 
 
 @dataclass
@@ -28,7 +29,7 @@ class _Object:
     present: bool = True  # the last answer (or the template) was confident
 
 
-class MultiTracker:
+class MultiTracker(StreamSession):
     """Track any number of objects in one stream; objects can be added and removed at any frame.
 
     Each frame's pyramid is computed once; every object's template reweights it and the
@@ -143,17 +144,7 @@ class MultiTracker:
         self.smoothing = smoothing
         self.presence_threshold = presence_threshold
         self.mask_threshold = mask_threshold
-        self.objects: dict[Hashable, _Object] = {}
-        self.frame_size: Optional[tuple[int, int]] = None
-        self.frame_index = -1
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.model.parameters()).device
-
-    @property
-    def ids(self) -> list[Hashable]:
-        return list(self.objects)
+        super().__init__()
 
     @torch.inference_mode()
     def add(self, frame: Frame, box_xywh: Sequence[float], obj_id: Optional[Hashable] = None) -> Hashable:
@@ -162,7 +153,7 @@ class MultiTracker:
         The frame is the template frame: it is not counted as a tracked frame.
         """
         if obj_id is None:
-            obj_id = max((i for i in self.objects if isinstance(i, int)), default=-1) + 1
+            obj_id = self._next_id()
         return self._add(frame, box_xywh, obj_id, f"object {obj_id!r}")
 
     def _add(self, frame: Frame, box_xywh: Sequence[float], obj_id: Hashable, label: str) -> Hashable:
@@ -176,18 +167,8 @@ class MultiTracker:
         self.objects[obj_id] = _Object(template, tuple(xyxy_to_xywh(box).tolist()), smoother)
         return obj_id
 
-    def remove(self, obj_id: Hashable) -> None:
-        if obj_id not in self.objects:
-            raise KeyError(f"no tracked object with id {obj_id!r}")
-        del self.objects[obj_id]
-
-    @torch.inference_mode()
-    def update(self, frame: Frame) -> dict[Hashable, TrackResult]:
-        """Locate every tracked object in the next frame."""
-        self.frame_index += 1
-        image = self._check_frame(frame, f"frame {self.frame_index}")
-        if not self.objects:
-            return {}
+    def _locate(self, image: Tensor) -> dict[Hashable, TrackResult]:
+        """Every tracked object in the next frame (a [3, H, W] tensor; called under inference mode)."""
         with self._autocast():
             candidates = self._candidates(image)
         results = {}
@@ -265,32 +246,6 @@ class MultiTracker:
     @property
     def _max_candidates(self) -> Optional[int]:
         return None if self.smoothing else 1
-
-    def track(
-        self, frames: Iterable[Frame], prompts: Mapping[int, Mapping[Hashable, Sequence[float]]]
-    ) -> Iterator[tuple[int, dict[Hashable, TrackResult]]]:
-        """Stream a video: yields (frame index, results) frame by frame, keeping nothing behind.
-
-        prompts: {frame index: {object id: (x, y, w, h)}}: objects start on the frame where
-        their box is given (they have no result on that frame: it is their template).
-        """
-        for index, frame in enumerate(frames):
-            results = self.update(frame)
-            for obj_id, box in prompts.get(index, {}).items():
-                self.add(frame, box, obj_id)
-            yield index, results
-
-    def _check_frame(self, frame: Frame, name: str) -> Tensor:
-        image = frame_to_tensor(frame, self.device, name=name)
-        size = (int(image.shape[-2]), int(image.shape[-1]))
-        if self.frame_size is None or not self.objects:
-            self.frame_size = size
-        elif size != self.frame_size:
-            raise ValueError(
-                f"{name} is {size[1]}x{size[0]} but the stream started with "
-                f"{self.frame_size[1]}x{self.frame_size[0]} frames"
-            )
-        return image
 
     def _answer(self, obj: _Object, candidates: dict[str, Tensor]) -> TrackResult:
         scores = candidates["scores"]
