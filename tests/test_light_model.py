@@ -182,3 +182,16 @@ def test_onnxruntime_export_leaves_every_module_mode_as_it_was(nanodet):
     with torch.no_grad():
         runtime.onnx_pyramid(detector)(torch.rand(1, 3, 64, 64))
     assert runtime._CACHE[detector][2] is exported  # nothing changed: no new export
+
+
+def test_convert_command_writes_a_light_checkpoint_or_names_the_wrong_file(onnx_path, tmp_path, capsys):
+    from dettrack.cli import main
+
+    out = tmp_path / "nanodet.pt"
+    assert main(["convert", str(onnx_path), str(out), "--quiet"]) == 0
+    model = load_checkpoint(out, family="light")
+    assert model.tracking_defaults["search_size"] == 320
+    other = shared_path("models", "nanotrack_v2", "nanotrack_head_sim.onnx")
+    assert main(["convert", str(other), str(tmp_path / "bad.pt")]) == 2
+    assert "not the NanoDet-m" in capsys.readouterr().err
+    assert not (tmp_path / "bad.pt").exists()

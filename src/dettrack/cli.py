@@ -1,6 +1,6 @@
 """dettrack: track and segment any object from one box; the same network is also a detector.
 
-Sub-commands: demo | track | detect | train | eval | report | paper | export | info.
+Sub-commands: demo | track | detect | train | eval | report | paper | export | convert | info.
 """
 
 import argparse
@@ -13,7 +13,7 @@ import torch
 import torchvision
 
 from . import __version__
-from .commands import demo, detect, evaluate, export, paper, report, track, train
+from .commands import convert, demo, detect, evaluate, export, paper, report, track, train
 from .loading import load_model
 from .model import BACKBONES
 from .pretrained import has_pretrained
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
         p.set_defaults(func=module.run, needs_model=True)
     train.add_parser(sub).set_defaults(func=train.run, needs_model=False)
-    for module in (evaluate, report, paper, export):
+    for module in (evaluate, report, paper, export, convert):
         module.add_parser(sub).set_defaults(func=module.run, needs_model=False)
     sub.add_parser("info", help="versions, devices and available backbones").set_defaults(func=cmd_info, needs_model=False)
     return parser
