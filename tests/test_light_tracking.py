@@ -58,7 +58,9 @@ def test_masks_come_at_frame_size(light, camel):
     assert result.mask.shape == frames[1].shape[:2] and result.mask.dtype == bool
 
 
-def test_objects_batched_in_one_session_match_separate_sessions(light, camel):
+def test_objects_in_one_session_are_found_as_by_separate_sessions(light, camel):
+    """Many objects share one pyramid over the region holding their crops (when that is cheaper
+    than one crop each); the answers stay those of separate sessions, up to resampling."""
     frames, boxes = camel
     other = (100.0, 50.0, 80.0, 60.0)  # a patch of background as a second object
     settings = TrackingSettings(search_size=320, context=1.95, masks=False)
@@ -72,8 +74,26 @@ def test_objects_batched_in_one_session_match_separate_sessions(light, camel):
         both = together.update(frame)
         for name, session in alone.items():
             single = session.update(frame)[name]
-            np.testing.assert_allclose(both[name].box, single.box, atol=1e-2)
-            assert abs(both[name].score - single.score) < 1e-4
+            assert iou_xywh(np.array([both[name].box]), np.array([single.box]))[0] > 0.8
+            if name == "camel":  # the background patch's score means nothing; the camel's must hold
+                assert abs(both[name].score - single.score) < 0.1
+
+
+def test_shared_pyramid_matches_separate_crops(light, camel):
+    frames, boxes = camel
+    image = torch.from_numpy(frames[3].copy()).permute(2, 0, 1).float() / 255
+    x, y, w, h = boxes[3]
+    side = 300
+    windows = [(round(x + w / 2 - side / 2) + dx, round(y + h / 2 - side / 2), side) for dx in (-20, 0, 20)]
+    with torch.inference_mode():
+        shared = light.encode(image, windows, 320)
+        for index, window in enumerate(windows):
+            alone = light.encode(image, [window], 320)
+            for key in alone.features:
+                a, b = alone.features[key][0], shared.features[key][index]
+                assert a.shape == b.shape
+                inner = (slice(None), slice(2, -2), slice(2, -2))  # away from the crop's padded border
+                assert torch.nn.functional.cosine_similarity(a[inner].flatten(), b[inner].flatten(), dim=0) > 0.9
 
 
 def test_session_never_changes_the_callers_model(light, camel):

@@ -21,7 +21,8 @@ from torch import Tensor, nn
 from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
 from torchvision.models.detection.roi_heads import paste_masks_in_image
-from torchvision.ops import MultiScaleRoIAlign
+import torch.nn.functional as F
+from torchvision.ops import MultiScaleRoIAlign, roi_align
 
 from ...tracking.search_region import crop_images, search_window
 from ..attention import reweight
@@ -33,6 +34,7 @@ from .losses import distillation_losses, mask_loss, tracking_losses
 from .nanodet import INPUT_SIZE, STRIDES, NanoDet
 
 MASK_INSTANCES = 8  # instances per detection image that train the mask head
+SHARED_SCALE = 1.25  # crops whose sizes differ by at most this factor may share one pyramid pass
 
 FAMILY = "light"
 
@@ -129,8 +131,56 @@ class LightDetTrack(nn.Module):
         if windows is None:
             side = max(height, width)
             windows = [(int((width - side) // 2), int((height - side) // 2), int(side))]
-        inputs = crop_images(image, list(windows), size)
-        return Encoded(self._pyramid(inputs), list(windows), size, (int(height), int(width)))
+        windows = list(windows)
+        if len(windows) == 1 or self.training:
+            return Encoded(self._pyramid(crop_images(image, windows, size)), windows, size, (int(height), int(width)))
+        return Encoded(self._many_windows(image, windows, size), windows, size, (int(height), int(width)))
+
+    def _many_windows(self, image: Tensor, windows: list[Window], size: int) -> "OrderedDict[str, Tensor]":
+        """The pyramids of many crops. Windows of about the same scale (within SHARED_SCALE of each
+        other) share one pass over the frame region that holds them, when that region has fewer
+        pixels than their crops together; the others go through as crops, in one batch."""
+        order = sorted(range(len(windows)), key=lambda i: windows[i][2])
+        groups: list[list[int]] = []
+        for i in order:
+            if groups and windows[i][2] <= windows[groups[-1][0]][2] * SHARED_SCALE:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+        parts: dict[int, "OrderedDict[str, Tensor]"] = {}
+        for group in groups:
+            shared = self._shared_pyramid(image, [windows[i] for i in group], size) if len(group) > 1 else None
+            if shared is not None:
+                parts.update({i: OrderedDict((k, f[n]) for k, f in shared.items()) for n, i in enumerate(group)})
+        rest = [i for i in range(len(windows)) if i not in parts]
+        if rest:
+            crops = self._pyramid(crop_images(image, [windows[i] for i in rest], size))
+            parts.update({i: OrderedDict((k, f[n]) for k, f in crops.items()) for n, i in enumerate(rest)})
+        return OrderedDict((k, torch.stack([parts[i][k] for i in range(len(windows))])) for k in parts[0])
+
+    def _shared_pyramid(self, image: Tensor, windows: list[Window], size: int) -> Optional["OrderedDict[str, Tensor]"]:
+        """Many crops from one pyramid: the frame region that holds every window, at the windows'
+        median scale, then each window's maps cut out with RoIAlign (a sample at each of its cells'
+        centres). None when that region has more pixels than the crops together (then crops are cheaper)."""
+        height, width = (int(v) for v in image.shape[-2:])
+        scale = float(torch.tensor([size / side for _, _, side in windows]).median())
+        x0, y0 = max(0, min(w[0] for w in windows)), max(0, min(w[1] for w in windows))
+        x1, y1 = min(width, max(w[0] + w[2] for w in windows)), min(height, max(w[1] + w[2] for w in windows))
+        if x1 <= x0 or y1 <= y0:
+            return None
+        region_w, region_h = max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))
+        canvas_w, canvas_h = math.ceil(region_w / 32) * 32, math.ceil(region_h / 32) * 32
+        if canvas_w * canvas_h >= len(windows) * size * size:
+            return None
+        canvas = image.new_zeros(1, image.shape[0], canvas_h, canvas_w)
+        region = image[None, :, y0:y1, x0:x1]
+        canvas[..., :region_h, :region_w] = F.interpolate(region, size=(region_h, region_w), mode="bilinear", antialias=True, align_corners=False)
+        sx, sy = region_w / (x1 - x0), region_h / (y1 - y0)
+        boxes = image.new_tensor([[(left - x0) * sx, (top - y0) * sy, (left + side - x0) * sx, (top + side - y0) * sy] for left, top, side in windows])
+        features = OrderedDict()
+        for (name, fmap), stride in zip(self._pyramid(canvas).items(), STRIDES):
+            features[name] = roi_align(fmap, [boxes.to(fmap.dtype)], size // stride, spatial_scale=1.0 / stride, sampling_ratio=1, aligned=True)
+        return features
 
     def make_template(self, encoded: Encoded, boxes: Tensor) -> Tensor:
         """Templates T_d [B, D] from an encoding of B crops (or one frame for every box) and boxes [B, 4] xyxy in frame pixels."""
