@@ -33,11 +33,11 @@ def draw_instances(frame: np.ndarray, instances: Sequence[Instance], alpha: floa
     Lines and labels scale with the frame (a label is about 3% of the shorter side tall,
     22 px on 1280x720), so they stay readable on large frames and do not swamp small ones.
     """
-    canvas = frame.astype(np.float32)
+    image = np.array(frame, dtype=np.uint8, order="C")  # a copy; only masked pixels are blended (in float)
     for inst in instances:
         if inst.mask is not None:
-            canvas[inst.mask] = canvas[inst.mask] * (1 - alpha) + np.array(inst.colour, np.float32) * alpha
-    image = np.ascontiguousarray(canvas.clip(0, 255).astype(np.uint8))
+            tinted = image[inst.mask].astype(np.float32) * (1 - alpha) + np.array(inst.colour, np.float32) * alpha
+            image[inst.mask] = np.rint(tinted).astype(np.uint8)  # a convex blend of 0-255 values stays in range
     font_scale = max(0.4, min(frame.shape[:2]) / 720)
     text_width = max(1, round(2 * font_scale))
     pad = max(2, round(4 * font_scale))

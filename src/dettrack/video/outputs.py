@@ -116,4 +116,4 @@ class TrackWriter:
         image = Image.fromarray(label, mode="P")
         image.putpalette(_PALETTE)
         with atomic_write(self.folder / "masks" / f"{frame_index:05d}.png", "wb") as f:
-            image.save(f, format="PNG")
+            image.save(f, format="PNG", compress_level=1)  # palette masks compress well even at the fastest level
