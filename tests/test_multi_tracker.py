@@ -70,7 +70,8 @@ def test_ids_and_errors(model):
 
 
 def test_search_region_geometry_round_trips():
-    from dettrack.tracking.search_region import crop_images, crop_window, to_frame
+    from dettrack.crops import crop_images
+    from dettrack.tracking.search_region import crop_window, to_frame
 
     image = torch.zeros(3, 100, 200)
     image[:, 40:60, 120:150] = 1.0  # a bright block

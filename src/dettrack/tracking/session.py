@@ -18,7 +18,7 @@ from ..boxes import xyxy_to_xywh
 from ..model.interface import TrackingModel, Window
 from .inputs import Frame, check_box
 from .motion import MotionPrior
-from .search_region import search_window
+from ..crops import search_window
 from .settings import TrackingSettings
 from .stream import StreamSession
 from ..types import TrackResult

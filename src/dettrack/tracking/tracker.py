@@ -14,7 +14,8 @@ from ..model.heads import Ranker
 from ..types import Frame, TrackResult
 from .inputs import check_box
 from .motion import MotionPrior
-from .search_region import crop_images, crop_window, to_frame
+from ..crops import crop_images
+from .search_region import crop_window, to_frame
 from .smoothing import TemporalSmoother
 from .stream import StreamSession
 

@@ -24,7 +24,7 @@ from torchvision.models.detection.roi_heads import paste_masks_in_image
 import torch.nn.functional as F
 from torchvision.ops import MultiScaleRoIAlign, roi_align
 
-from ...tracking.search_region import crop_images, search_window
+from ...crops import crop_images, search_window
 from ..attention import reweight
 from ..interface import Candidates, Encoded, Window
 from ..template import TemplateBuilder
