@@ -99,6 +99,7 @@ def cache_dir() -> Path:
 
 
 def available() -> bool:
+    """Whether onnxruntime can be imported (a dependency of the package; PyTorch serves without it)."""
     try:
         import onnxruntime  # noqa: F401
     except ImportError:
