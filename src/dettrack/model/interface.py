@@ -10,7 +10,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Optional, Protocol, Sequence
 
-import torch
 from torch import Tensor
 
 Window = tuple[int, int, int]  # (left, top, side) of a square in frame pixels
@@ -30,19 +29,20 @@ class Encoded:
     def batch(self) -> int:
         return len(self.windows)
 
-    def _affine(self, index: int, like: Tensor) -> tuple[float, Tensor]:
-        left, top, side = self.windows[index]
-        return self.size / side, torch.tensor([left, top, left, top], dtype=like.dtype, device=like.device)
-
     def to_input(self, boxes: Tensor, index: int = 0) -> Tensor:
         """Frame-pixel xyxy boxes -> the pixels of input `index`."""
-        scale, offset = self._affine(index, boxes)
-        return (boxes - offset) * scale
+        return window_to_input(boxes, self.windows[index], self.size)
 
     def to_frame(self, boxes: Tensor, index: int = 0) -> Tensor:
         """Input `index`'s xyxy boxes -> frame pixels."""
-        scale, offset = self._affine(index, boxes)
-        return boxes / scale + offset
+        left, top, side = self.windows[index]
+        return boxes * (side / self.size) + boxes.new_tensor([left, top, left, top])
+
+
+def window_to_input(boxes: Tensor, window: Window, size: int) -> Tensor:
+    """Frame-pixel xyxy boxes -> pixels of the window's crop resized to size x size."""
+    left, top, side = window
+    return (boxes - boxes.new_tensor([left, top, left, top])) * (size / side)
 
 
 @dataclass

@@ -177,8 +177,6 @@ class Tracker:
     def __init__(
         self, model: object, smoothing: bool = False, presence_threshold: Optional[float] = None, **settings: Any
     ) -> None:
-        if settings.get("mask_threshold", 0) is None:
-            del settings["mask_threshold"]
         self.session = open_session(model, smoothing, presence_threshold, **settings)
 
     @property

@@ -17,16 +17,16 @@ from collections import OrderedDict
 from typing import Any, Optional, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
 from torchvision.models.detection.roi_heads import paste_masks_in_image
-import torch.nn.functional as F
 from torchvision.ops import MultiScaleRoIAlign, roi_align
 
 from ...crops import crop_images, search_window
 from ..attention import reweight
-from ..interface import Candidates, Encoded, Window
+from ..interface import Candidates, Encoded, Window, window_to_input
 from ..template import TemplateBuilder
 from . import runtime
 from .decode import decode_level, detections
@@ -128,10 +128,7 @@ class LightDetTrack(nn.Module):
         """
         size = size or self.input_size
         height, width = image.shape[-2:]
-        if windows is None:
-            side = max(height, width)
-            windows = [(int((width - side) // 2), int((height - side) // 2), int(side))]
-        windows = list(windows)
+        windows = [_letterbox((int(height), int(width)))] if windows is None else list(windows)
         if len(windows) == 1 or self.training:
             return Encoded(self._pyramid(crop_images(image, windows, size)), windows, size, (int(height), int(width)))
         return Encoded(self._many_windows(image, windows, size), windows, size, (int(height), int(width)))
@@ -271,8 +268,7 @@ class LightDetTrack(nn.Module):
         return torch.cat([crop_images(image, [window], size or self.input_size) for image, window in zip(images, windows)])
 
     def _to_input(self, box: Tensor, window: Window, size: Optional[int] = None) -> Tensor:
-        left, top, side = window
-        return (box - box.new_tensor([left, top, left, top])) * ((size or self.input_size) / side)
+        return window_to_input(box, window, size or self.input_size)
 
     def _context(self) -> float:
         return float(self.tracking_defaults.get("context", 2.5))
@@ -361,10 +357,13 @@ class LightDetTrack(nn.Module):
         return torch.cat(logits, 1), torch.cat(boxes, 1), torch.cat(regs, 1)
 
 
+# COCO category id (1..90) of each of the 80 detector classes: the sorted ids that name a category
+_COCO_IDS = [i for i, name in enumerate(MaskRCNN_ResNet50_FPN_Weights.COCO_V1.meta["categories"]) if i > 0 and name != "N/A"]
+
+
 def coco_category_ids(device: torch.device) -> Tensor:
-    """COCO category id (1..90) of each of the 80 detector classes: the sorted ids that name a category."""
-    names = MaskRCNN_ResNet50_FPN_Weights.COCO_V1.meta["categories"]
-    return torch.tensor([i for i, name in enumerate(names) if i > 0 and name != "N/A"], device=device)
+    """COCO category id (1..90) of each of the 80 detector classes, as a tensor on `device`."""
+    return torch.tensor(_COCO_IDS, device=device)
 
 
 def _xywh(box: Tensor) -> tuple[float, float, float, float]:
