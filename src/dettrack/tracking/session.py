@@ -2,7 +2,8 @@
 
 Each object is searched for in a square crop around its last box (all objects' crops go through
 the network as one batch), its template reweights that crop's pyramid, and the best candidate,
-ranked by the network's score and a Hanning window over the crop, is the answer. The session
+ranked by the network's score, a Hanning window over the crop and a penalty on change of size,
+is the answer. The session
 never looks inside the network and never changes the caller's model.
 """
 
@@ -93,7 +94,7 @@ class TemplateTracker(StreamSession):
         x, y, w, h = obj.box
         last = torch.tensor([x, y, x + w, y + h], device=boxes.device)
         span = window[2] / max(math.sqrt(max(w, 1e-3) * max(h, 1e-3)), 1e-3)
-        rank = MotionPrior(self.settings.window_influence, 0.0, 1.0, span).rank(boxes, scores, last)
+        rank = MotionPrior(self.settings.window_influence, self.settings.scale_penalty, 1.0, span).rank(boxes, scores, last)
         best = int(rank.argmax())
         return boxes[best], float(scores[best])
 

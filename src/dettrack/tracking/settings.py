@@ -19,6 +19,9 @@ class TrackingSettings:
         same scale, gives the ridge regression more of the object's surroundings as negatives.
     window_influence: weight of a Hanning window over the crop against the network's score
         when ranking candidates (0: the score alone, the paper's stateless tracker).
+    scale_penalty: how fast a candidate's ranking score falls with its change of size and aspect
+        from the last box (SiamRPN's penalty; 0: none). It keeps a small target from jumping to
+        the coarse levels' larger boxes around it (a helmet's whole player).
     size_rate: how far the reported size moves to the winner's per frame (1: all the way).
     lost_growth: after an absent answer the next crop's context grows by this factor (up to
         the whole frame), so an object that moved away while hidden can be found again.
@@ -32,6 +35,7 @@ class TrackingSettings:
     search_size: int = 416
     template_context: float = 0.0
     window_influence: float = 0.3
+    scale_penalty: float = 0.0
     size_rate: float = 0.5
     lost_growth: float = 1.0
     mask_threshold: float = 0.5
@@ -41,6 +45,8 @@ class TrackingSettings:
         for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold"):
             _in_range(name, getattr(self, name), 0.0, 1.0)
         _in_range("size_rate", self.size_rate, 0.0, 1.0, low_open=True)
+        if not (isinstance(self.scale_penalty, (int, float)) and not isinstance(self.scale_penalty, bool) and self.scale_penalty >= 0):
+            raise ValueError(f"scale_penalty must be a number >= 0, got {self.scale_penalty!r}")
         if not isinstance(self.search_size, int) or isinstance(self.search_size, bool) or self.search_size < 64 or self.search_size % 32:
             raise ValueError(f"search_size must be an integer multiple of 32, at least 64, got {self.search_size!r}")
         if not self.context > 1.0:
