@@ -195,3 +195,22 @@ def test_convert_command_writes_a_light_checkpoint_or_names_the_wrong_file(onnx_
     assert main(["convert", str(other), str(tmp_path / "bad.pt")]) == 2
     assert "not the NanoDet-m" in capsys.readouterr().err
     assert not (tmp_path / "bad.pt").exists()
+
+
+def test_tracking_candidates_come_from_the_tracking_levels_only(nanodet):
+    """Candidates of the coarse levels alone are exactly those levels' cells of the full dense head."""
+    model = LightDetTrack(input_size=128).eval()
+    model.detector.load_state_dict(nanodet.state_dict())
+    image = torch.from_numpy(rgb_image(coco_images(1)[0])).permute(2, 0, 1).float() / 255
+    with torch.no_grad():
+        encoded = model.encode(image, [(0, 0, 200)], 128)
+        template = model.make_template(encoded, torch.tensor([[40.0, 40.0, 140.0, 150.0]]))
+        coarse = model.candidates(encoded, template, top_k=10_000)[0]
+        model.track_strides = [8, 16, 32]
+        every = model.candidates(encoded, template, top_k=10_000)[0]
+    cells = {s: (128 // s) ** 2 for s in (8, 16, 32)}
+    assert len(coarse.scores) == cells[16] + cells[32] and len(every.scores) == sum(cells.values())
+    # the coarse levels' scores are a subset of all levels' scores, unchanged
+    assert torch.isin(coarse.scores, every.scores).all()
+    with pytest.raises(ValueError, match="track_strides must be some of the pyramid's strides"):
+        LightDetTrack(track_strides=(4,))

@@ -47,16 +47,29 @@ class LightDetTrack(nn.Module):
         num_negatives: background cells for the ridge template (more than the pyramid has: all).
         ridge_lambda: ridge strength relative to the mean squared norm of the features.
         mask_channels: width of the mask head's four 3x3 convolutions.
+        track_strides: the pyramid levels whose cells are tracking candidates. In the tracker's
+            crop the object spans about a quarter to a half of the input, where the stride-8
+            level's cells seldom win: leaving its head out kept AO and saves most of the
+            dense head's time (its maps still serve the template and the masks).
     """
 
     family = FAMILY
 
     def __init__(
-        self, input_size: int = INPUT_SIZE, num_negatives: int = 4096, ridge_lambda: float = 0.1, mask_channels: int = 96
+        self,
+        input_size: int = INPUT_SIZE,
+        num_negatives: int = 4096,
+        ridge_lambda: float = 0.1,
+        mask_channels: int = 96,
+        track_strides: Sequence[int] = (16, 32),
     ) -> None:
         super().__init__()
         if input_size % 32 or input_size < 64:
             raise ValueError(f"input_size must be a multiple of 32 and at least 64, got {input_size}")
+        track_strides = sorted({int(s) for s in track_strides})
+        if not track_strides or any(s not in STRIDES for s in track_strides):
+            raise ValueError(f"track_strides must be some of the pyramid's strides {STRIDES}, got {track_strides}")
+        self.track_strides = track_strides
         self.input_size = input_size
         self.detector = NanoDet()
         channels = self.detector.neck.out_channels
@@ -78,6 +91,7 @@ class LightDetTrack(nn.Module):
             "num_negatives": num_negatives,
             "ridge_lambda": ridge_lambda,
             "mask_channels": mask_channels,
+            "track_strides": track_strides,
         }
         self.tracking_defaults: dict[str, Any] = {}
         self._teacher: list[NanoDet] = []  # the original detector, frozen, for distillation (not part of the model)
@@ -195,7 +209,7 @@ class LightDetTrack(nn.Module):
         encoded holds one input shared by all templates or one input per template.
         templates=None: no attention (class-agnostic detection).
         """
-        features = encoded.features
+        features = OrderedDict((k, f) for k, f in encoded.features.items() if int(k) in self.track_strides)
         if templates is not None:
             features, _ = reweight(features, templates)
         logits, boxes, _ = self._dense(features)
@@ -346,11 +360,14 @@ class LightDetTrack(nn.Module):
         return fast and runtime.available()
 
     def _dense(self, features: "OrderedDict[str, Tensor]") -> tuple[Tensor, Tensor, Tensor]:
-        """Object logits [B, N], boxes [B, N, 4] (input pixels) and distance logits [B, N, 32] over all cells of all levels."""
+        """Object logits [B, N], boxes [B, N, 4] (input pixels) and distance logits [B, N, 32] over
+        all cells of the given levels (keyed by stride, finest first)."""
         logits, boxes, regs = [], [], []
-        levels = self.detector.head(list(features.values()))
-        for (tower, cls, reg), correction, stride in zip(levels, self.objectness, STRIDES):
-            logit = cls.amax(1, keepdim=True) + correction(tower)
+        for name, feature in features.items():
+            stride = int(name)
+            index = STRIDES.index(stride)
+            tower, cls, reg = self.detector.head.level(feature, index)
+            logit = cls.amax(1, keepdim=True) + self.objectness[index](tower)
             logits.append(logit.flatten(1))
             boxes.append(decode_level(reg, stride))
             regs.append(reg.flatten(2).transpose(1, 2))

@@ -100,12 +100,13 @@ class GFLHead(nn.Module):
 
     def forward(self, features: list[Tensor]) -> list[tuple[Tensor, Tensor, Tensor]]:
         """(tower features, class logits [B, C, H, W], distance logits [B, 32, H, W]) per level."""
-        out = []
-        for tower, predictor, x in zip(self.towers, self.predictors, features):
-            t = tower(x)
-            cls, reg = predictor(t).split([self.num_classes, 4 * (REG_MAX + 1)], dim=1)
-            out.append((t, cls, reg))
-        return out
+        return [self.level(x, i) for i, x in enumerate(features)]
+
+    def level(self, x: Tensor, index: int) -> tuple[Tensor, Tensor, Tensor]:
+        """The head of level `index` alone (tracking runs only the levels that can hold its object)."""
+        t = self.towers[index](x)
+        cls, reg = self.predictors[index](t).split([self.num_classes, 4 * (REG_MAX + 1)], dim=1)
+        return t, cls, reg
 
 
 class NanoDet(nn.Module):
