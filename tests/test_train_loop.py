@@ -127,11 +127,13 @@ def test_config_errors_name_the_key(tmp_path):
         ("data", "pair_shares", {"sequences": 1, "videos": 2}, "a share >= 0 for each of sequences, image_pairs, copy_paste"),
         ("val", "every", -5, "an integer >= 0"),
         ("tracking", "search_region", 25.5, "an integer >= 0"),
+        ("tracking", "window_influence", 2, "a number in \\[0, 1\\]"),
     ],
 )
 def test_every_value_is_checked_when_the_recipe_loads(section, key, value, wanted):
     raw = {"model": {"name": "mobilenet_v2_fpn"}, section: {key: value}}
-    with pytest.raises(ValueError, match=f"recipe.yaml: {section}.{key} must be {wanted}, got"):
+    where = f"tracking: {key}" if section == "tracking" else f"{section}.{key}"  # TrackingSettings' own message
+    with pytest.raises(ValueError, match=f"recipe.yaml: {where} must be {wanted}, got"):
         complete(raw, "recipe.yaml")
 
 

@@ -104,10 +104,7 @@ class TemplateTracker(StreamSession):
             else:
                 picks = [self._pick(o, c.boxes, c.scores, w) if len(c.scores) else None for o, c, w in zip(objects, found, windows)]
                 if self.settings.masks:
-                    chosen = [k for k, pick in enumerate(picks) if pick is not None]
-                    masks = self._masks(encoded, [picks[k][0] for k in chosen], [inputs[k] for k in chosen]) if chosen else []
-                    for k, mask in zip(chosen, masks):
-                        picks[k] = (*picks[k][:2], mask)
+                    picks = self._with_masks(encoded, picks, inputs)
         results = {}
         for i, obj, pick in zip(ids, objects, picks):
             results[i] = self._missing(obj) if pick is None else self._answer(obj, *pick)
@@ -152,6 +149,17 @@ class TemplateTracker(StreamSession):
             obj.smoother.observe(mine[best])
             picks.append((b[best], float(rescored[best]), mine[best]))
         return picks
+
+    def _with_masks(self, encoded: Encoded, picks: list[Optional[tuple[Tensor, float]]], inputs: list[int]) -> list[Any]:
+        """Each winner (box, score) with its mask, all in one call of the network."""
+        chosen = [k for k, pick in enumerate(picks) if pick is not None]
+        if not chosen:
+            return picks
+        masks = self._masks(encoded, [picks[k][0] for k in chosen], [inputs[k] for k in chosen])  # type: ignore[index]
+        out: list[Any] = list(picks)
+        for k, mask in zip(chosen, masks):
+            out[k] = (*out[k], mask)
+        return out
 
     def _masks(self, encoded: Encoded, boxes: list[Tensor], inputs: list[int]) -> list[Tensor]:
         stacked = torch.stack(boxes)
