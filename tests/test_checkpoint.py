@@ -72,16 +72,28 @@ def test_bad_checkpoints_are_named(tmp_path):
 
 
 def test_tracking_defaults_travel_with_the_checkpoint_and_explicit_settings_win(tmp_path):
-    from dettrack.tracking import MultiTracker
-
     model = small_model().eval()
-    model.tracking_defaults = {"search_region": 128, "presence_threshold": 0.3}
+    model.tracking_defaults = {"full_frame": False, "search_size": 128, "presence_threshold": 0.3}
     path = tmp_path / "model.pt"
     dettrack.save_checkpoint(model, path)
     restored = dettrack.load_checkpoint(path)
-    assert restored.tracking_defaults == {"search_region": 128, "presence_threshold": 0.3}
-    session = MultiTracker(restored)
-    assert (session.search_region, session.presence_threshold, session.context) == (128, 0.3, 4.0)
-    session = MultiTracker(restored, search_region=0, presence_threshold=0.6)
-    assert (session.search_region, session.presence_threshold) == (0, 0.6)
-    assert MultiTracker(small_model()).search_region == 0  # a model without defaults: the built-in ones
+    assert restored.tracking_defaults == {"full_frame": False, "search_size": 128, "presence_threshold": 0.3}
+    settings = dettrack.open_session(restored).settings
+    assert (settings.full_frame, settings.search_size, settings.presence_threshold) == (False, 128, 0.3)
+    settings = dettrack.open_session(restored, full_frame=True, presence_threshold=0.6).settings
+    assert (settings.full_frame, settings.presence_threshold) == (True, 0.6)
+    assert dettrack.open_session(small_model()).settings.full_frame  # a model without settings: the family's own
+
+
+def test_a_checkpoint_with_multitracker_settings_tracks_with_their_translation(tmp_path):
+    model = small_model().eval()
+    model.tracking_defaults = {"search_region": 128, "presence_threshold": 0.3, "refresh_every": 15, "proposals": 50}
+    path = tmp_path / "old.pt"
+    dettrack.save_checkpoint(model, path)
+    restored = dettrack.load_checkpoint(path)
+    settings = dettrack.open_session(restored).settings
+    assert (settings.full_frame, settings.search_size, settings.context, settings.presence_threshold) == (False, 128, 2.0, 0.3)
+    frame = (torch.rand(96, 128, 3) * 255).to(torch.uint8).numpy()
+    tracker = dettrack.Tracker(restored)
+    tracker.init(frame, (30, 20, 40, 40))
+    assert tracker.update(frame).mask.shape == (96, 128)

@@ -240,9 +240,10 @@ def test_export_stores_fp16_weights_and_tracking_defaults(model_file, tmp_path, 
     out = tmp_path / "shipped.pt"
     assert main(["export", str(model_file), str(out), "--half", "--tracking", "search_region=128", "--quiet"]) == 0
     raw = torch.load(out, weights_only=True)
-    assert raw["tracking"] == {"search_region": 128}
+    # stored checked and complete, in the session's names (search_region is MultiTracker's for crops of that size)
+    assert raw["tracking"] == dettrack.TrackingSettings.from_mapping(small_model().tracking_defaults).updated(full_frame=False, search_size=128, lost_growth=2.0).to_dict()
     assert raw["state_dict"]["rpn.head.conv.0.0.weight"].dtype == torch.float16
-    assert dettrack.load_checkpoint(out).tracking_defaults == {"search_region": 128}
+    assert dettrack.load_checkpoint(out).tracking_defaults == raw["tracking"]
     assert main(["export", str(model_file), str(tmp_path / "bad.pt"), "--tracking", "speed=11"]) == 2
     folder = shared_path("data", "otb", "Couple", "img")
     assert main(["track", str(folder), "--box", "1,1,5,5", "--model", str(model_file), "--tracking", "speed=11"]) == 2

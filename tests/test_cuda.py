@@ -73,7 +73,7 @@ def test_network_outputs_on_cuda_match_the_cpu():
 @needs_shipped
 def test_many_objects_share_the_gpu_pass():
     dog = _dog()
-    session = dettrack.MultiTracker(dettrack.load_pretrained("cuda"))
+    session = dettrack.open_session(dettrack.load_pretrained("cuda"))
     session.add(dog.frame(0), dog.boxes[0], "dog")
     session.add(dog.frame(0), (20.0, 20.0, 120.0, 90.0), "corner")
     for t in range(1, 6):

@@ -11,7 +11,6 @@ from dettrack.eval.metrics.overlap import iou_xywh
 from dettrack.model.light import build_light_model
 from dettrack.tracking.session import TemplateTracker, open_session
 from dettrack.tracking.settings import TrackingSettings
-from dettrack.tracking.tracker import MultiTracker
 
 from conftest import shared_path, small_model
 
@@ -34,8 +33,8 @@ def test_settings_are_validated_with_their_names():
         TrackingSettings(search_size=300)
     with pytest.raises(ValueError, match="context must be > 1"):
         TrackingSettings(context=0.5)
-    with pytest.raises(ValueError, match="recipe: unknown setting\\(s\\) search_region"):
-        TrackingSettings.from_mapping({"search_region": 256}, "recipe")
+    with pytest.raises(ValueError, match="recipe: unknown setting\\(s\\) search_area"):
+        TrackingSettings.from_mapping({"search_area": 256}, "recipe")
     settings = TrackingSettings.from_mapping({"context": 3.0})
     assert settings.context == 3.0 and settings.updated(context=None, size_rate=0.2).size_rate == 0.2
 
@@ -108,8 +107,8 @@ def test_session_never_changes_the_callers_model(light, camel):
 
 
 def test_open_session_serves_both_families(light):
-    assert isinstance(open_session(light), TemplateTracker)
-    assert isinstance(open_session(small_model()), MultiTracker)
+    assert isinstance(open_session(light), TemplateTracker) and not open_session(light).settings.full_frame
+    assert isinstance(open_session(small_model()), TemplateTracker) and open_session(small_model()).settings.full_frame
 
 
 def _pair(camel):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from dettrack import MultiTracker
+from dettrack import open_session
 from dettrack.tracking import MotionPrior
 from dettrack.commands.settings import parse_settings
 
@@ -78,10 +78,11 @@ def test_heads_keep_the_ranked_candidates_and_their_probabilities():
 
 def test_sessions_take_the_prior_from_settings_and_model_defaults():
     model = small_model()
-    model.tracking_defaults = {"window_influence": 0.3, "size_rate": 0.5}
-    session = MultiTracker(model, scale_penalty=0.2, context=3.0)
-    assert session.motion == MotionPrior(0.3, 0.2, 0.5, span=3.0)
-    assert MultiTracker(small_model()).motion == MotionPrior(span=4.0)
+    model.tracking_defaults = {**model.tracking_defaults, "window_influence": 0.3, "size_rate": 0.5}
+    settings = open_session(model, scale_penalty=0.2, context=3.0).settings
+    assert (settings.window_influence, settings.scale_penalty, settings.size_rate, settings.context) == (0.3, 0.2, 0.5, 3.0)
+    settings = open_session(small_model()).settings  # the paper's stateless tracker: no prior
+    assert (settings.window_influence, settings.scale_penalty, settings.size_rate) == (0.0, 0.0, 1.0)
     assert parse_settings(["window_influence=0.4", "search_region=192"]) == {"window_influence": 0.4, "search_region": 192}
     with pytest.raises(ValueError, match="window_size"):
         parse_settings(["window_size=1"])

@@ -6,7 +6,7 @@ import pytest
 
 import dettrack
 from dettrack.train.build import load_sequences, stream_factory, validator
-from dettrack.train.config import load_config
+from dettrack.train.config import complete, load_config
 from dettrack.train.loop import train
 
 from conftest import SHARED, shared_path
@@ -43,7 +43,8 @@ def test_paper_recipe_runs_two_iterations_on_fixture_data(tmp_path):
         "train.detection_ratio=0.5",
         "train.checkpoint_every=1",
         "train.num_workers=0",
-        "tracking.search_region=160",
+        "tracking.full_frame=false",
+        "tracking.search_size=160",
     ]
     config = load_config(CONFIGS / "paper.yaml", overrides)
     with pytest.warns(UserWarning):  # the COCO fixture holds a degenerate box, counted and dropped
@@ -54,8 +55,9 @@ def test_paper_recipe_runs_two_iterations_on_fixture_data(tmp_path):
     model = dettrack.load_checkpoint(final)
     assert model.config["name"] == "resnet50_fpn" and model.template_builder.variant == "linreg"
     # the recipe's tracking section travels with the model
-    assert model.tracking_defaults["search_region"] == 160
-    assert dettrack.MultiTracker(model).search_region == 160
+    assert model.tracking_defaults["search_size"] == 160
+    settings = dettrack.open_session(model).settings
+    assert (settings.full_frame, settings.search_size, settings.presence_threshold) == (False, 160, 0.5)
 
 
 def test_demo_recipe_reads_the_shared_data_and_holds_out_the_validation_split():
@@ -94,3 +96,16 @@ def test_bad_entries_are_named(tmp_path):
         load_sequences([{"format": "otb", "root": "x", "skip": []}], "data.sequences")
     with pytest.raises(FileNotFoundError):
         load_sequences([{"format": "otb", "root": str(tmp_path / "none")}], "data.sequences")
+
+
+def test_recipe_tracking_sections_load_and_multitracker_ones_are_read_in_the_new_names():
+    for path in sorted(CONFIGS.rglob("*.yaml")):
+        dettrack.TrackingSettings.from_mapping(load_config(path)["tracking"], str(path))
+    # configs/demo.yaml's section as it was written for MultiTracker reads as the section it has now
+    former = {
+        "search_region": 256, "context": 4.0, "refresh_every": 15, "search_skip_levels": 1, "presence_threshold": 0.5,
+        "window_influence": 0.4, "scale_penalty": 0.1, "size_rate": 0.4,
+    }
+    raw = {"model": {"name": "mobilenet_v2_fpn"}, "tracking": former}
+    assert complete(raw, "former.yaml")["tracking"] == load_config(CONFIGS / "demo.yaml")["tracking"]
+    assert load_config(CONFIGS / "paper.yaml")["tracking"]["full_frame"]  # the paper's tracker: whole frames

@@ -6,12 +6,14 @@ from pathlib import Path
 
 from ..model import load_checkpoint, save_checkpoint
 from ..model.backbone import fold_frozen_batchnorm
+from ..tracking.settings import TrackingSettings
 from .settings import add_tracking_option, parse_settings
 
 
 def run(args: argparse.Namespace) -> int:
     model = load_checkpoint(args.checkpoint)
-    model.tracking_defaults = {**model.tracking_defaults, **parse_settings(args.tracking)}
+    stored = TrackingSettings.from_mapping(model.tracking_defaults, f"{args.checkpoint}: tracking defaults")
+    model.tracking_defaults = stored.updated(**parse_settings(args.tracking)).to_dict()  # checked, complete, current names
     if args.fold_batchnorm and getattr(model, "family", None) == "light":
         raise ValueError("--fold-batchnorm folds the Mask R-CNN family's backbone; the light family keeps its trainable norms")
     if args.fold_batchnorm and not model.config.get("fold_batchnorm"):

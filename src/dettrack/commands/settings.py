@@ -4,12 +4,10 @@ from typing import Any, Sequence
 
 import yaml
 
-from ..tracking.settings import TrackingSettings
-from ..tracking.tracker import MultiTracker
+from ..tracking.settings import OBSOLETE, TrackingSettings
 
-# every family's settings: the light family's TrackingSettings, the Mask R-CNN family's MultiTracker's;
-# the model's own session rejects the ones it does not have
-KNOWN = sorted(set(TrackingSettings().to_dict()) | set(MultiTracker.DEFAULTS))
+# the session's settings, and MultiTracker's older ones it still reads (settings.from_multitracker)
+KNOWN = sorted(set(TrackingSettings().to_dict()) | set(OBSOLETE))
 
 
 def parse_settings(items: Sequence[str]) -> dict[str, Any]:

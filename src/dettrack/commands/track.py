@@ -4,17 +4,16 @@ import argparse
 import itertools
 import time
 import warnings
-from collections import OrderedDict
 from pathlib import Path
 from typing import Union
 
 import numpy as np
 import torch
-from torchvision.models.detection.roi_heads import paste_masks_in_image
 from tqdm import tqdm
 
 from ..boxes import xyxy_to_xywh
 from ..model import DetTrack
+from ..model.light import LightDetTrack
 from ..tracking import check_box, frame_to_tensor, open_session
 from ..types import TrackResult
 from ..video import OUTPUTS, FrameSource, TrackWriter
@@ -59,23 +58,15 @@ def checked_prompts(prompts: Prompts, frame_size: tuple[int, int]) -> Prompts:
 
 
 @torch.inference_mode()
-def given_box_masks(model: DetTrack, frame: np.ndarray, boxes_xywh: list[tuple[float, ...]], threshold: float = 0.5) -> np.ndarray:
+def given_box_masks(model: Union[DetTrack, LightDetTrack], frame: np.ndarray, boxes_xywh: list[tuple[float, ...]], threshold: float = 0.5) -> np.ndarray:
     """[N, H, W] bool: the network's segmentation of each object in its given box on the template
-    frame (the tracking mask head on that box, without the template's reweighting); the filled
-    box where the head finds nothing above `threshold`."""
+    frame (the model's segment(): the tracking mask head on that box, without the template's
+    reweighting); the filled box where the head finds nothing above `threshold`."""
     device = next(model.parameters()).device
     image = frame_to_tensor(frame, device)
     boxes = torch.tensor(boxes_xywh, dtype=torch.float32, device=device)
     boxes[:, 2:] += boxes[:, :2]
-    if hasattr(model, "segment"):  # the model interface's masks for chosen boxes
-        return _filled_where_empty(model.segment(image, boxes) > threshold, boxes_xywh)
-    images, targets = model.transform([image], [{"boxes": boxes}])
-    features = OrderedDict((name, f.contiguous()) for name, f in model.backbone(images.tensors).items())
-    heads = model.roi_heads
-    pooled = heads.mask_roi_pool(features, [targets[0]["boxes"]], images.image_sizes)
-    probabilities = heads.track_mask_predictor(heads.mask_head(pooled)).sigmoid()
-    masks = paste_masks_in_image(probabilities, boxes, tuple(image.shape[-2:]))[:, 0] > threshold
-    return _filled_where_empty(masks, boxes_xywh)
+    return _filled_where_empty(model.segment(image, boxes) > threshold, boxes_xywh)
 
 
 def _filled_where_empty(masks: torch.Tensor, boxes_xywh: list[tuple[float, ...]]) -> np.ndarray:
@@ -101,7 +92,7 @@ def run(args: argparse.Namespace, model: DetTrack) -> int:
     frames = iter(source)
     first = next(frames)
     prompts = checked_prompts(prompts, first.shape[:2])  # bad boxes fail here, before anything is written
-    session = open_session(model, smoothing=args.smoothing, presence_threshold=args.presence_threshold, **options)
+    session = open_session(model, smoothing=args.smoothing or None, presence_threshold=args.presence_threshold, **options)
     writer = TrackWriter(Path(args.out), source.fps, tuple(o for o in OUTPUTS if not getattr(args, f"no_{o}")))
     total = None if source.count is None else min(source.count, args.end or source.count) - args.start
     bar = tqdm(total=total, desc="tracking", unit="frame", disable=args.quiet)
@@ -148,7 +139,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--end", type=int, help="frame to stop before (default: the last)")
     p.add_argument("--smoothing", action="store_true", help="the paper's temporal smoothness")
     p.add_argument("--presence-threshold", type=float, help="score below which an object is absent (default: the model's)")
-    p.add_argument("--search-region", type=int, help="search-region crop size in pixels, 0 = full frames (default: the model's)")
+    p.add_argument("--search-region", type=int, help="crop size in pixels (search_size), 0 = full frames (full_frame) (default: the model's)")
     add_tracking_option(p)
     for name in OUTPUTS:
         p.add_argument(f"--no-{name}", action="store_true", help=f"do not write the {name} output")

@@ -42,9 +42,9 @@ class PeerTracker(Protocol):
 
 
 class DetTrackPeer:
-    """dettrack through its model's own one-object session (open_session): the light family's
-    TemplateTracker or the Mask R-CNN family's MultiTracker (whose search_region > 0 turns on its
-    search-region mode); settings left None take the model's tracking_defaults."""
+    """dettrack through its tracking session (open_session) with one object; settings left None
+    take the model's tracking_defaults (search_region is MultiTracker's older spelling: 0 for
+    full_frame, S for crops of search_size S; see tracking.settings.from_multitracker)."""
 
     def __init__(
         self,
@@ -58,11 +58,11 @@ class DetTrackPeer:
         self.model, self.smoothing, self.presence_threshold = model, smoothing, presence_threshold
         self.name = name
         self.options = {**(tracking or {}), **({} if search_region is None else {"search_region": search_region})}
-        open_session(model, smoothing, presence_threshold, **self.options)  # bad settings fail here, not mid-benchmark
+        open_session(model, smoothing or None, presence_threshold, **self.options)  # bad settings fail here, not mid-benchmark
         self.session: Optional[Any] = None
 
     def init(self, frame: Frame, box_xywh: Sequence[float]) -> None:
-        self.session = open_session(self.model, self.smoothing, self.presence_threshold, **self.options)
+        self.session = open_session(self.model, self.smoothing or None, self.presence_threshold, **self.options)
         self.session.add(frame, box_xywh, 0)
 
     def update(self, frame: Frame) -> TrackResult:
@@ -146,7 +146,7 @@ def make_tracker(
     model: for dettrack, a DetTrack or a spec for dettrack.load_model ('pretrained', a
     checkpoint path or a backbone name); nanotrack_folder: the folder of NanoTrack's ONNX files.
     presence_threshold / search_region: None takes dettrack's model defaults (0.5 for the peers);
-    tracking: more MultiTracker settings for dettrack (e.g. {"window_influence": 0}).
+    tracking: more tracking settings for dettrack (TrackingSettings, e.g. {"window_influence": 0}).
     """
     if name in ("dettrack", "dettrack-temporal"):
         model = resolve_model(model, device)

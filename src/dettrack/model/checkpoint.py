@@ -21,8 +21,8 @@ def save_checkpoint(
 ) -> None:
     """Write model weights + config (+ any `extra` plain data) to `path` atomically.
 
-    The model's `tracking_defaults` (the settings its trainer recommends for MultiTracker)
-    are stored too, so a loaded model tracks as it was meant to.
+    The model's `tracking_defaults` (the settings its trainer recommends for the tracking
+    session, tracking.TrackingSettings) are stored too, so a loaded model tracks as it was meant to.
 
     half=True stores floating-point tensors as fp16 (half the size; restored to fp32 on load).
     """
@@ -82,7 +82,8 @@ def load_checkpoint(
     own = model.state_dict()
     state = {k: v.to(own[k].dtype) if k in own else v for k, v in payload["state_dict"].items()}
     load_into(model, state, ignore_prefixes=(), what=f"the architecture in its own config ({path})")
-    model.tracking_defaults = dict(payload.get("tracking", {}))
+    if "tracking" in payload:  # else the family's own (an older file may hold MultiTracker's: TrackingSettings reads them)
+        model.tracking_defaults = dict(payload["tracking"])
     return model.to(map_location).eval()
 
 

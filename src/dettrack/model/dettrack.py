@@ -6,6 +6,7 @@ FPN pyramid of the search frame by its similarity to a discriminative template
 trunks, ending in the class-agnostic tracking predictors (heads.py).
 """
 
+import math
 from collections import OrderedDict
 from typing import Any, Callable, Optional, Sequence, Union
 
@@ -14,17 +15,28 @@ from torch import Tensor, nn
 from torchvision.models.detection import MaskRCNN
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
+from torchvision.models.detection.roi_heads import paste_masks_in_image
 from torchvision.models.detection.image_list import ImageList
+from torchvision.ops import boxes as box_ops
 
+from ..crops import crop_images
 from .attention import reweight
 from .backbone import BACKBONES, build_backbone, default_trainable_layers, fold_frozen_batchnorm
 from .heads import DetTrackRoIHeads, Ranker
+from .interface import Candidates, Encoded, Window
 from .pooling import ThreadedMultiScaleRoIAlign
 from .rpn import coarse_levels, proposal_limit, propose_scaled, shares_first_conv, without_finest
 from .template import TemplateBuilder
 from .weights import load_torchvision_maskrcnn
 
 Images = Union[Tensor, list[Tensor]]
+
+# How the family tracks unless told otherwise (the paper's tracker: the whole frame, the top
+# candidate, absent below 0.5, no motion prior); a model's tracking_defaults start as these,
+# a recipe's tracking section or `dettrack export --tracking` changes them (TrackingSettings).
+PAPER_TRACKING: dict[str, Any] = {
+    "full_frame": True, "presence_threshold": 0.5, "follow_threshold": 0.5, "window_influence": 0.0, "size_rate": 1.0,
+}
 
 
 class DetTrack(MaskRCNN):
@@ -77,9 +89,9 @@ class DetTrack(MaskRCNN):
         self.roi_heads = DetTrackRoIHeads(self.roi_heads, track_score_thresh, track_detections_per_img, track_jitter_proposals)
         self.template_builder = TemplateBuilder(template_variant, num_negatives, ridge_lambda, calibrate=calibrate_template, levels=template_levels)
         self.config: dict[str, Any] = {}
-        # MultiTracker settings this model is meant to run with (e.g. its search-region size);
-        # saved in checkpoints; explicit MultiTracker arguments override them
-        self.tracking_defaults: dict[str, Any] = {}
+        # the tracking settings this model is meant to run with (tracking.TrackingSettings);
+        # saved in checkpoints; a session's explicit settings override them
+        self.tracking_defaults: dict[str, Any] = dict(PAPER_TRACKING)
 
     def forward(  # type: ignore[override]
         self,
@@ -97,13 +109,22 @@ class DetTrack(MaskRCNN):
             templates = self.make_template(template_images, template_boxes)
         return self.track(images, templates, targets)
 
-    def make_template(self, images: Images, boxes: Tensor) -> Tensor:
-        """Templates T_d [B, D] from B template frames and their boxes [B, 4] (xyxy, original pixels).
+    def make_template(self, source: Union[Encoded, Images], boxes: Tensor) -> Tensor:
+        """Templates T_d [B, D] from boxes [B, 4] (xyxy, frame pixels), on an encoding (the tracking
+        interface: one input per box, or one for all) or on B template frames (one each; a single
+        [3, H, W] frame with a single box too).
 
         Compute once per object and reuse on every search frame. Differentiable.
-        A single image [3, H, W] with a single box [4] is accepted too.
         """
-        images = _as_list(images)
+        if isinstance(source, Encoded):
+            boxes = boxes.reshape(-1, 4).float()
+            features = source.features
+            if source.batch == 1 and len(boxes) > 1:
+                features = OrderedDict((k, f.expand(len(boxes), -1, -1, -1)) for k, f in features.items())
+            inputs = torch.cat([source.to_input(b[None], i if source.batch > 1 else 0) for i, b in enumerate(boxes)])
+            image_list = self._image_list(source, len(boxes))
+            return self.template_builder(features, inputs, image_list.image_sizes, tuple(image_list.tensors.shape[-2:]))
+        images = _as_list(source)
         boxes = boxes.reshape(-1, 4).to(images[0].device, torch.float32)
         if len(images) != len(boxes):
             raise ValueError(f"{len(images)} template images for {len(boxes)} boxes")
@@ -112,6 +133,80 @@ class DetTrack(MaskRCNN):
         scaled_boxes = torch.cat([t["boxes"] for t in scaled])
         padded = tuple(image_list.tensors.shape[-2:])
         return self.template_builder(features, scaled_boxes, image_list.image_sizes, padded)
+
+    # -- the tracking interface (model/interface.py) -----------------------------------------
+
+    def encode(self, image: Tensor, windows: Optional[Sequence[Window]] = None, size: Optional[int] = None) -> Encoded:
+        """The pyramid of a [3, H, W] frame in [0, 1]: whole, through torchvision's resize to
+        min_size / max_size (windows=None), or as square crops of the windows resized to
+        size x size (default min_size); parts of a window outside the frame are black."""
+        height, width = (int(v) for v in image.shape[-2:])
+        if windows is None:
+            image_list, _ = self.transform([image])
+            in_size = tuple(image_list.image_sizes[0])
+            features = self.backbone(image_list.tensors)
+            return Encoded(features, [(0, 0, max(height, width))], max(in_size), (height, width), frame_input=in_size)
+        size = size or self.transform.min_size[-1]
+        crops = self.transform.normalize(crop_images(image, list(windows), size))
+        features = self.backbone(self.transform.batch_images(list(crops)))
+        return Encoded(features, list(windows), size, (height, width))
+
+    def candidates(self, encoded: Encoded, templates: Optional[Tensor], top_k: int = 100) -> list[Candidates]:
+        """Every template's candidates in tracking mode (reweight, RPN, RoI heads, NMS; at most
+        top_k and track_detections_per_img), boxes xyxy in frame pixels, object probabilities ranked.
+
+        encoded holds one input shared by all templates or one input per template; templates=None:
+        no attention. The reweighted pyramid stays in encoded.attended for masks().
+        """
+        image_list = self._image_list(encoded)
+        image_list, features, detections, _ = self._track(image_list, encoded.features, templates, max_candidates=top_k, with_masks=False)
+        if templates is not None:
+            encoded.attended = features
+        return [
+            Candidates(box_ops.clip_boxes_to_image(encoded.to_frame(d["boxes"], i if encoded.batch > 1 else 0), encoded.frame_size), d["scores"])
+            for i, d in enumerate(detections)
+        ]
+
+    def masks(self, encoded: Encoded, boxes: Tensor, windows: Optional[Sequence[int]] = None) -> Tensor:
+        """[K, M, M] probabilities of the tracking mask head in boxes [K, 4] (xyxy, frame pixels).
+
+        windows: the input each box is on (default: the first for all); after candidates(), the
+        template whose candidates it is among, so that it is segmented on the pyramid that
+        template reweighted, as the heads saw it (without candidates(): the plain pyramid).
+        """
+        heads = self.roi_heads
+        features = encoded.attended if encoded.attended is not None else encoded.features
+        count = next(iter(features.values())).shape[0]
+        windows = list(windows) if windows is not None else [0] * len(boxes)
+        if len(windows) != len(boxes) or any(not 0 <= w < count for w in windows):
+            raise ValueError(f"windows must give each of the {len(boxes)} boxes an input in [0, {count}), got {windows}")
+        if len(boxes) == 0:
+            return boxes.new_zeros(0, *(2 * side for side in heads.mask_roi_pool.output_size))  # the predictor doubles the RoI
+        rois = [encoded.to_input(boxes[[j for j, w in enumerate(windows) if w == i]], i if encoded.batch > 1 else 0) for i in range(count)]
+        order = [j for i in range(count) for j, w in enumerate(windows) if w == i]
+        features = OrderedDict((name, f.contiguous()) for name, f in features.items())  # RoIAlign's CPU kernel reads NCHW
+        pooled = heads.mask_roi_pool(features, rois, [encoded.input_size] * count)
+        probs = heads.track_mask_predictor(heads.mask_head(pooled)).sigmoid()[:, 0]
+        out = torch.empty_like(probs)
+        out[order] = probs
+        return out
+
+    def segment(self, image: Tensor, boxes: Tensor) -> Tensor:
+        """[K, H, W] mask probabilities of boxes [K, 4] (xyxy, frame pixels) on a [3, H, W] frame in [0, 1]:
+        the tracking mask head on the whole frame's plain pyramid (an object's first frame)."""
+        encoded = self.encode(image)
+        probs = self.masks(encoded, boxes)
+        return paste_masks_in_image(probs[:, None], boxes, encoded.frame_size)[:, 0]
+
+    def _image_list(self, encoded: Encoded, count: Optional[int] = None) -> ImageList:
+        """What the RPN and heads read of the network input: each input's size and the padded
+        batch shape (torchvision's size_divisible rule), with no pixels."""
+        height, width = encoded.input_size
+        step = self.transform.size_divisible
+        padded = (math.ceil(height / step) * step, math.ceil(width / step) * step)
+        count = count or encoded.batch
+        anchor = next(iter(encoded.features.values()))
+        return ImageList(anchor.new_empty(count, 0, *padded), [(height, width)] * count)
 
     def track(
         self,
@@ -173,12 +268,41 @@ class DetTrack(MaskRCNN):
         skip_levels > 0 has the RPN propose from the coarser levels only, leaving out that many
         of the finest (inference; see rpn.coarse_levels); the RoI heads still use every level.
         """
+        n_before = len(image_list.image_sizes)
+        image_list, features, detections, losses = self._track(
+            image_list, features, templates, targets, max_candidates, rank, proposals, skip_levels
+        )
+        if self.training:
+            return losses
+        if len(image_list.image_sizes) > n_before:
+            original_sizes = original_sizes * len(image_list.image_sizes)
+        if paste_masks:
+            return self.transform.postprocess(detections, image_list.image_sizes, original_sizes)
+        raw = [d.pop("masks") for d in detections]
+        detections = self.transform.postprocess(detections, image_list.image_sizes, original_sizes)
+        for d, masks in zip(detections, raw):
+            d["masks"] = masks
+        return detections
+
+    def _track(
+        self,
+        image_list: ImageList,
+        features: "OrderedDict[str, Tensor]",
+        templates: Optional[Tensor],
+        targets: Optional[list[dict[str, Tensor]]] = None,
+        max_candidates: Optional[int] = None,
+        rank: Optional[Ranker] = None,
+        proposals: Optional[int] = None,
+        skip_levels: int = 0,
+        with_masks: bool = True,
+    ) -> tuple[ImageList, "OrderedDict[str, Tensor]", list[dict[str, Tensor]], dict[str, Tensor]]:
+        """Reweight, RPN, RoI heads: (the image list and pyramid as the heads saw them, one per
+        template, the detections in input pixels, the losses in training)."""
         shared = None  # one pyramid under many templates: the RPN's first convolution is shared
         if templates is not None:
             n = templates.shape[0]
             if len(image_list.image_sizes) == 1 and n > 1:
                 image_list = ImageList(image_list.tensors.expand(n, -1, -1, -1), image_list.image_sizes * n)
-                original_sizes = original_sizes * n
                 if not self.training:
                     # the reweighted maps only feed RoIAlign here, which reads NCHW: one layout
                     # change of the shared pyramid instead of one per object (10 objects, 480p:
@@ -195,17 +319,9 @@ class DetTrack(MaskRCNN):
             else:
                 boxes, rpn_losses = self.rpn(image_list, without_finest(features, skip), targets)
         detections, head_losses = self.roi_heads(
-            features, boxes, image_list.image_sizes, targets, tracking=True, max_detections=max_candidates, rank=rank
+            features, boxes, image_list.image_sizes, targets, tracking=True, max_detections=max_candidates, rank=rank, with_masks=with_masks
         )
-        if self.training:
-            return {**rpn_losses, **head_losses}
-        if paste_masks:
-            return self.transform.postprocess(detections, image_list.image_sizes, original_sizes)
-        raw = [d.pop("masks") for d in detections]
-        detections = self.transform.postprocess(detections, image_list.image_sizes, original_sizes)
-        for d, masks in zip(detections, raw):
-            d["masks"] = masks
-        return detections
+        return image_list, features, detections, {**rpn_losses, **head_losses}
 
 
 def _as_list(images: Images) -> list[Tensor]:

@@ -76,6 +76,7 @@ class DetTrackRoIHeads(RoIHeads):
         tracking: bool = False,
         max_detections: Optional[int] = None,
         rank: Optional[Ranker] = None,
+        with_masks: bool = True,
     ) -> tuple[list[dict[str, Tensor]], dict[str, Tensor]]:
         """Detection (tracking=False) or tracking (tracking=True) on already computed proposals.
 
@@ -83,11 +84,12 @@ class DetTrackRoIHeads(RoIHeads):
         max_detections lowers track_detections_per_img for this call (fewer masks to compute);
         rank re-orders each image's candidates after NMS (e.g. a motion prior) before the best
         are kept, so masks are computed for the re-ranked winners only. "scores" stay the
-        object probabilities.
+        object probabilities. with_masks=False leaves the masks out in inference (a tracking
+        session asks for the masks of the boxes it chooses).
         """
         if not self.training:
-            # RoIAlign's CPU kernel reads NCHW maps: on channels-last ones (see MultiTracker) it
-            # took 1.4x as long, which with many objects' proposals is most of a frame
+            # RoIAlign's CPU kernel reads NCHW maps: on channels-last ones (e.g. from a
+            # channels-last model) it took 1.4x as long, which with many objects' proposals is most of a frame
             features = OrderedDict((name, f.contiguous()) for name, f in features.items())
         box_predictor = self.track_box_predictor if tracking else self.box_predictor
         mask_predictor = self.track_mask_predictor if tracking else self.mask_predictor
@@ -119,6 +121,8 @@ class DetTrackRoIHeads(RoIHeads):
         else:
             boxes, scores, labels = self.postprocess_detections(class_logits, box_regression, proposals, image_shapes)
         result = [{"boxes": b, "labels": l, "scores": s} for b, l, s in zip(boxes, labels, scores)]
+        if not with_masks:
+            return result, {}
         mask_features = self.mask_head(self.mask_roi_pool(features, boxes, image_shapes))
         mask_logits = mask_predictor(mask_features)
         channel = [torch.zeros_like(l) for l in labels] if tracking else labels

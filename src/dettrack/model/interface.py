@@ -18,25 +18,53 @@ Window = tuple[int, int, int]  # (left, top, side) of a square in frame pixels
 @dataclass
 class Encoded:
     """A frame as the network saw it: the pyramid of `batch` inputs, each a window of the frame
-    resized to size x size."""
+    resized to size x size; or, with frame_input, one input: the whole frame resized by the
+    network's own rule to frame_input (height, width), x and y each by its own factor (the Mask
+    R-CNN family's full frame; windows is then [(0, 0, longer side)], size the longer input side).
+
+    attended: the pyramid as candidates() reweighted it, one input per template, kept by a network
+    whose mask head reads the reweighted pyramid (the Mask R-CNN family) for masks(); None otherwise.
+    """
 
     features: "OrderedDict[str, Tensor]"
     windows: list[Window]
     size: int
     frame_size: tuple[int, int]  # (height, width) of the original frame
+    frame_input: Optional[tuple[int, int]] = None
+    attended: Optional["OrderedDict[str, Tensor]"] = None
 
     @property
     def batch(self) -> int:
         return len(self.windows)
 
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """(height, width) of every input in network pixels, before any padding."""
+        return self.frame_input or (self.size, self.size)
+
+    def inputs_of(self, count: int) -> list[int]:
+        """For each of `count` templates searched on this encoding, the input its boxes are on
+        (the `windows` argument of masks): its own, or the one input they all share."""
+        return list(range(count)) if self.batch > 1 or self.attended is not None else [0] * count
+
     def to_input(self, boxes: Tensor, index: int = 0) -> Tensor:
         """Frame-pixel xyxy boxes -> the pixels of input `index`."""
-        return window_to_input(boxes, self.windows[index], self.size)
+        if self.frame_input is None:
+            return window_to_input(boxes, self.windows[index], self.size)
+        return boxes * boxes.new_tensor(self._frame_scale() * 2)
 
     def to_frame(self, boxes: Tensor, index: int = 0) -> Tensor:
         """Input `index`'s xyxy boxes -> frame pixels."""
+        if self.frame_input is not None:
+            sx, sy = self._frame_scale()
+            return boxes * boxes.new_tensor([1 / sx, 1 / sy] * 2)
         left, top, side = self.windows[index]
         return boxes * (side / self.size) + boxes.new_tensor([left, top, left, top])
+
+    def _frame_scale(self) -> list[float]:
+        """[x, y] factors from frame pixels to a whole-frame input's."""
+        (height, width), (in_height, in_width) = self.frame_size, self.input_size
+        return [in_width / width, in_height / height]
 
 
 def window_to_input(boxes: Tensor, window: Window, size: int) -> Tensor:
@@ -54,7 +82,15 @@ class Candidates:
 
 
 class TrackingModel(Protocol):
-    """The interface both model families serve (see model.light.LightDetTrack)."""
+    """The interface both model families serve (model.light.LightDetTrack, model.dettrack.DetTrack).
+
+    encode(image, windows=None, size=None): a [3, H, W] frame in [0, 1], whole (windows=None, at
+    the network's own input size) or as square crops resized to size x size.
+    make_template(encoded, boxes): T_d [B, D] from boxes [B, 4] on one input each, or on one for all.
+    candidates(encoded, templates, top_k): per template, its best candidates, ranked.
+    masks(encoded, boxes, windows): [K, M, M] probabilities in boxes [K, 4], box j on input
+    windows[j] (Encoded.inputs_of says which input each template's boxes are on).
+    """
 
     config: dict
     tracking_defaults: dict

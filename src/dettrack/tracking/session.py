@@ -1,10 +1,12 @@
-"""A tracking session over the model interface (model/interface.py): many objects, one stream.
+"""The tracking session over the model interface (model/interface.py): many objects, one stream,
+either model family.
 
 Each object is searched for in a square crop around its last box (all objects' crops go through
-the network as one batch), its template reweights that crop's pyramid, and the best candidate,
-ranked by the network's score, a Hanning window over the crop and a penalty on change of size,
-is the answer. The session
-never looks inside the network and never changes the caller's model.
+the network as one batch), or with full_frame in the whole frame (one pass shared by all
+objects); its template reweights that pyramid, and the best candidate, ranked by the network's
+score, a Hanning window around the last box and a penalty on change of size (and with smoothing,
+the paper's mask-IoU temporal smoothness), is the answer. The session never looks inside the
+network and never changes the caller's model.
 """
 
 import math
@@ -16,16 +18,19 @@ from torch import Tensor
 from torchvision.models.detection.roi_heads import paste_masks_in_image
 
 from ..boxes import xyxy_to_xywh
-from ..model.interface import TrackingModel, Window
+from ..model.interface import Candidates, Encoded, TrackingModel, Window
 from .inputs import Frame, check_box
 from .motion import MotionPrior
 from ..crops import search_window
 from .settings import TrackingSettings
+from .smoothing import TemporalSmoother
 from .stream import StreamSession
 from ..types import TrackResult
-from .tracker import MultiTracker
 
 Box = tuple[float, float, float, float]
+# candidates per object whose masks the temporal smoothness compares (the Mask R-CNN family's
+# heads keep at most 10 by default)
+SMOOTHED_CANDIDATES = 10
 
 
 @dataclass
@@ -33,6 +38,7 @@ class _Object:
     template: Tensor  # [1, D]
     box: Box  # last (x, y, w, h)
     context: float  # current crop context (grows while the object is absent)
+    smoother: Optional[TemporalSmoother] = None  # with smoothing
 
 
 class TemplateTracker(StreamSession):
@@ -48,7 +54,7 @@ class TemplateTracker(StreamSession):
             results = session.update(frame)   # {"car": TrackResult}
     """
 
-    def __init__(self, model: TrackingModel, settings: Optional[TrackingSettings] = None, **overrides: object) -> None:
+    def __init__(self, model: TrackingModel, settings: Optional[TrackingSettings] = None, **overrides: Any) -> None:
         if settings is None:
             settings = TrackingSettings.from_mapping(getattr(model, "tracking_defaults", {}) or {}, "the model's tracking defaults")
         self.settings = settings.updated(**overrides)
@@ -65,46 +71,110 @@ class TemplateTracker(StreamSession):
         image = self._check_frame(frame, f"template frame of object {obj_id!r}")
         box = check_box(box_xywh, self.frame_size, name=f"box of object {obj_id!r}").to(self.device)
         xywh = tuple(xyxy_to_xywh(box).tolist())
+        with _eval(self.model):
+            template = self.model.make_template(self._template_encoding(image, xywh), box[None]).float()
+        smoother = TemporalSmoother() if self.settings.smoothing else None
+        self.objects[obj_id] = _Object(template, xywh, self.settings.context, smoother)
+        return obj_id
+
+    def _template_encoding(self, image: Tensor, xywh: Box) -> Encoded:
+        """The template frame as the searches will see the object: whole, or a crop at the search crop's scale."""
+        if self.settings.full_frame:
+            return self.model.encode(image)
         context = self.settings.template_context or self.settings.context
         window = search_window(xywh, context, self.frame_size)
         size = max(32, round(self.settings.search_size * window[2] / max(search_window(xywh, self.settings.context, self.frame_size)[2], 1) / 32) * 32)
-        with _eval(self.model):
-            encoded = self.model.encode(image, [window], size)
-            template = self.model.make_template(encoded, box[None]).float()
-        self.objects[obj_id] = _Object(template, xywh, self.settings.context)
-        return obj_id
+        return self.model.encode(image, [window], size)
 
     def _locate(self, image: Tensor) -> dict[Hashable, TrackResult]:
         """Every tracked object in the next frame (a [3, H, W] tensor; called under inference mode)."""
         ids = list(self.objects)
-        windows = [search_window(self.objects[i].box, self.objects[i].context, self.frame_size) for i in ids]
+        objects = [self.objects[i] for i in ids]
+        windows = [search_window(o.box, o.context, self.frame_size) for o in objects]
         with _eval(self.model):
-            encoded = self.model.encode(image, windows, self.settings.search_size)
-            templates = torch.cat([self.objects[i].template for i in ids])
+            if self.settings.full_frame:
+                encoded = self.model.encode(image)
+            else:
+                encoded = self.model.encode(image, windows, self.settings.search_size)
+            templates = torch.cat([o.template for o in objects])
             found = self.model.candidates(encoded, templates)
-            winners = [self._pick(self.objects[i], c.boxes, c.scores, w) for i, c, w in zip(ids, found, windows)]
-            masks = self._masks(encoded, [w[0] for w in winners]) if self.settings.masks else [None] * len(ids)
+            inputs = encoded.inputs_of(len(ids))
+            if self.settings.smoothing:
+                picks = self._smoothed(encoded, objects, found, windows, inputs)
+            else:
+                picks = [self._pick(o, c.boxes, c.scores, w) if len(c.scores) else None for o, c, w in zip(objects, found, windows)]
+                if self.settings.masks:
+                    picks = self._with_masks(encoded, picks, inputs)
         results = {}
-        for i, (box, score), mask in zip(ids, winners, masks):
-            results[i] = self._answer(self.objects[i], box, score, mask)
+        for i, obj, pick in zip(ids, objects, picks):
+            results[i] = self._missing(obj) if pick is None else self._answer(obj, *pick)
         return results
 
-    def _pick(self, obj: _Object, boxes: Tensor, scores: Tensor, window: Window) -> tuple[Tensor, float]:
-        """The winning candidate (xyxy, frame pixels) and its network score."""
+    def _rank(self, obj: _Object, boxes: Tensor, scores: Tensor, window: Window) -> Tensor:
+        """The candidates' ranking scores: the scores under the motion prior around the last box."""
         x, y, w, h = obj.box
         last = torch.tensor([x, y, x + w, y + h], device=boxes.device)
         span = window[2] / max(math.sqrt(max(w, 1e-3) * max(h, 1e-3)), 1e-3)
-        rank = MotionPrior(self.settings.window_influence, self.settings.scale_penalty, 1.0, span).rank(boxes, scores, last)
-        best = int(rank.argmax())
+        return MotionPrior(self.settings.window_influence, self.settings.scale_penalty, 1.0, span).rank(boxes, scores, last)
+
+    def _pick(self, obj: _Object, boxes: Tensor, scores: Tensor, window: Window) -> tuple[Tensor, float]:
+        """The winning candidate (xyxy, frame pixels) and its network score."""
+        best = int(self._rank(obj, boxes, scores, window).argmax())
         return boxes[best], float(scores[best])
 
-    def _masks(self, encoded, boxes: list[Tensor]) -> list[Tensor]:
+    def _smoothed(
+        self, encoded: Encoded, objects: list[_Object], found: list[Candidates], windows: list[Window], inputs: list[int]
+    ) -> list[Optional[tuple[Tensor, float, Tensor]]]:
+        """The paper's temporal smoothness: each object's best candidates (by the motion prior), their
+        masks, their scores blended with the masks' IoU with the previous answer; the best after that."""
+        ranked = []
+        for obj, c, window in zip(objects, found, windows):
+            order = self._rank(obj, c.boxes, c.scores, window).argsort(descending=True)[:SMOOTHED_CANDIDATES]
+            ranked.append((c.boxes[order], c.scores[order]))
+        counts = [len(scores) for _, scores in ranked]
+        boxes = torch.cat([b for b, _ in ranked])
+        owners = [inputs[k] for k, count in enumerate(counts) for _ in range(count)]
+        masks = self._masks(encoded, list(boxes), owners) if len(boxes) else []
+        picks: list[Optional[tuple[Tensor, float, Tensor]]] = []
+        start = 0
+        for obj, window, (b, scores), count in zip(objects, windows, ranked, counts):
+            if not count:
+                picks.append(None)
+                continue
+            mine = torch.stack(masks[start : start + count])
+            start += count
+            assert obj.smoother is not None
+            rescored = obj.smoother.rescore(scores, mine)
+            best = int(self._rank(obj, b, rescored, window).argmax())
+            obj.smoother.observe(mine[best])
+            picks.append((b[best], float(rescored[best]), mine[best]))
+        return picks
+
+    def _with_masks(self, encoded: Encoded, picks: list[Optional[tuple[Tensor, float]]], inputs: list[int]) -> list[Any]:
+        """Each winner (box, score) with its mask, all in one call of the network."""
+        chosen = [k for k, pick in enumerate(picks) if pick is not None]
+        if not chosen:
+            return picks
+        masks = self._masks(encoded, [picks[k][0] for k in chosen], [inputs[k] for k in chosen])  # type: ignore[index]
+        out: list[Any] = list(picks)
+        for k, mask in zip(chosen, masks):
+            out[k] = (*out[k], mask)
+        return out
+
+    def _masks(self, encoded: Encoded, boxes: list[Tensor], inputs: list[int]) -> list[Tensor]:
         stacked = torch.stack(boxes)
-        probs = self.model.masks(encoded, stacked, list(range(len(boxes))))
+        probs = self.model.masks(encoded, stacked, inputs)
         pasted = paste_masks_in_image(probs[:, None], stacked, self.frame_size)[:, 0]
         return list(pasted > self.settings.mask_threshold)
 
-    def _answer(self, obj: _Object, box: Tensor, score: float, mask: Optional[Tensor]) -> TrackResult:
+    def _missing(self, obj: _Object) -> TrackResult:
+        """No candidate at all: absent where it was last seen, the search widened."""
+        if obj.smoother is not None:
+            obj.smoother.observe(None)
+        obj.context = min(obj.context * self.settings.lost_growth, 8.0 * self.settings.context)
+        return TrackResult(obj.box, 0.0, False, None)
+
+    def _answer(self, obj: _Object, box: Tensor, score: float, mask: Optional[Tensor] = None) -> TrackResult:
         present = score >= self.settings.presence_threshold
         winner = tuple(xyxy_to_xywh(box).tolist())
         if score >= self.settings.follow_threshold:
@@ -147,24 +217,19 @@ class _eval:
 
 
 def open_session(
-    model: object, smoothing: bool = False, presence_threshold: Optional[float] = None, **settings: Any
-) -> "Union[TemplateTracker, MultiTracker]":
-    """The tracking session that serves `model`: a TemplateTracker for the light family, the
-    Mask R-CNN family's MultiTracker otherwise; settings override the model's defaults."""
-    if getattr(model, "family", None) == "light":
-        if smoothing:
-            raise ValueError("temporal smoothing is not available for the light family's tracker")
-        return TemplateTracker(model, presence_threshold=presence_threshold, **settings)  # type: ignore[arg-type]
-    return MultiTracker(model, smoothing, presence_threshold, **settings)  # type: ignore[arg-type]
+    model: TrackingModel, smoothing: Optional[bool] = None, presence_threshold: Optional[float] = None, **settings: Any
+) -> TemplateTracker:
+    """A tracking session on `model` (either family); settings override the model's defaults
+    (None: the model's), e.g. smoothing=True for the paper's temporal smoothness."""
+    return TemplateTracker(model, smoothing=smoothing, presence_threshold=presence_threshold, **settings)
 
 
 class Tracker:
     """Track one object with either model family: `init(frame, box)`, then `update(frame)` per frame.
 
-    The session is the model's own (open_session): settings (presence_threshold, mask_threshold
-    and the family's others, e.g. context) override the model's defaults; smoothing=True is the
-    paper's temporal smoothness (Mask R-CNN family). Below presence_threshold the object is
-    reported absent, with its best-guess box.
+    The session is open_session's: settings (TrackingSettings: presence_threshold, context, ...)
+    override the model's defaults; smoothing=True is the paper's temporal smoothness. Below
+    presence_threshold the object is reported absent, with its best-guess box.
 
     Example:
         tracker = Tracker(model)
@@ -176,14 +241,14 @@ class Tracker:
     _ID = 0
 
     def __init__(
-        self, model: object, smoothing: bool = False, presence_threshold: Optional[float] = None, **settings: Any
+        self, model: TrackingModel, smoothing: Optional[bool] = None, presence_threshold: Optional[float] = None, **settings: Any
     ) -> None:
         self.session = open_session(model, smoothing, presence_threshold, **settings)
 
     @property
-    def smoother(self) -> Optional[object]:
+    def smoother(self) -> Optional[TemporalSmoother]:
         obj = self.session.objects.get(self._ID)
-        return None if obj is None else getattr(obj, "smoother", None)
+        return None if obj is None else obj.smoother
 
     def init(self, frame: Frame, box_xywh: Sequence[float]) -> None:
         """Start (or restart) the track on `frame` with the object's (x, y, w, h) box."""

@@ -1,12 +1,16 @@
-"""The tracking session's settings: one typed, validated object, stored with a model's checkpoint."""
+"""The tracking session's settings: one typed, validated object, stored with a model's checkpoint.
+
+Older Mask R-CNN checkpoints and recipes hold the settings of MultiTracker, the family's former
+session; from_multitracker reads them (the one place that knows them).
+"""
 
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 
 @dataclass(frozen=True)
 class TrackingSettings:
-    """How a TemplateTracker follows objects.
+    """How a TemplateTracker follows objects (the same settings for every model family).
 
     presence_threshold: below this score the object is reported absent (its box is the best guess).
     follow_threshold: the tracked box moves to the winner when its score is at least this; below,
@@ -27,6 +31,11 @@ class TrackingSettings:
         the whole frame), so an object that moved away while hidden can be found again.
     mask_threshold: mask probability above which a pixel is the object's.
     masks: compute masks (False: boxes only, faster).
+    full_frame: search the whole frame at the network's own input size instead of a crop around
+        the last box (the paper's stateless tracker: the object is found wherever it is, at the
+        cost of a full-frame pass; the Mask R-CNN family's default). search_size is then unused.
+    smoothing: the paper's temporal smoothness: the candidates' scores are blended with the
+        IoU of their masks with the previous answer (tracking.TemporalSmoother; masks needed).
     """
 
     presence_threshold: float = 0.3
@@ -40,6 +49,8 @@ class TrackingSettings:
     lost_growth: float = 1.0
     mask_threshold: float = 0.5
     masks: bool = True
+    full_frame: bool = False
+    smoothing: bool = False
 
     def __post_init__(self) -> None:
         for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold"):
@@ -55,28 +66,39 @@ class TrackingSettings:
             raise ValueError(f"template_context must be 0 (as context) or > 1, got {self.template_context!r}")
         if not self.lost_growth >= 1.0:
             raise ValueError(f"lost_growth must be >= 1, got {self.lost_growth!r}")
-        if not isinstance(self.masks, bool):
-            raise ValueError(f"masks must be true or false, got {self.masks!r}")
+        for name in ("masks", "full_frame", "smoothing"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        if self.smoothing and not self.masks:
+            raise ValueError("smoothing compares the candidates' masks: it needs masks=true")
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any], where: str = "tracking settings") -> "TrackingSettings":
-        """Settings from a dict (a checkpoint's or a recipe's), naming any unknown key."""
+    def from_mapping(
+        cls, values: Mapping[str, Any], where: str = "tracking settings", base: Optional["TrackingSettings"] = None
+    ) -> "TrackingSettings":
+        """Settings from a dict (a checkpoint's or a recipe's), the rest from `base` (default: the
+        built-in ones), naming any unknown key; MultiTracker's are read by from_multitracker."""
+        try:
+            values = from_multitracker(values, complete=True)
+        except ValueError as err:
+            raise ValueError(f"{where}: {err}") from None
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         try:
-            return cls(**dict(values))
+            return replace(base or cls(), **values)
         except ValueError as err:
             raise ValueError(f"{where}: {err}") from None
 
     def updated(self, **changes: Any) -> "TrackingSettings":
         """A copy with the given settings changed (None values are ignored); an unknown name is a ValueError."""
+        changes = from_multitracker({k: v for k, v in changes.items() if v is not None}, complete=False)
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:
             raise ValueError(f"unknown tracking setting(s) {', '.join(unknown)} for this model; known: {', '.join(sorted(known))}")
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,3 +109,48 @@ def _in_range(name: str, value: Any, low: float, high: float, low_open: bool = F
     if not ok:
         bound = "(" if low_open else "["
         raise ValueError(f"{name} must be a number in {bound}{low:g}, {high:g}], got {value!r}")
+
+
+# MultiTracker's own settings, with the values it took for a missing one
+MULTITRACKER_DEFAULTS: dict[str, Any] = {
+    "presence_threshold": 0.5, "search_region": 0, "context": 4.0, "refresh_every": 15, "window_influence": 0.0,
+    "scale_penalty": 0.0, "size_rate": 1.0, "proposals": 0, "search_proposals": 0, "search_skip_levels": 0,
+}
+OBSOLETE = ("search_region", "refresh_every", "proposals", "search_proposals", "search_skip_levels")
+
+
+def from_multitracker(values: Mapping[str, Any], complete: bool) -> dict[str, Any]:
+    """MultiTracker's settings as TrackingSettings', one rule for checkpoints, recipes and overrides.
+
+    A mapping holding any of OBSOLETE is MultiTracker's (others pass unchanged); complete=True (a
+    stored mapping) first fills its missing keys with MultiTracker's defaults, as it read them. Then:
+    search_region 0 -> full_frame; S > 0 -> crops (full_frame false) of search_size S, rounded to a
+    multiple of 32, with lost_growth 2 (MultiTracker searched the whole frame again after an
+    absent answer; the session widens its crop instead); context c -> c / 2 (MultiTracker's crop
+    side was c sqrt(wh), the session's is context sqrt((w + p)(h + p)): 2 sqrt(wh) for a square
+    box); presence_threshold also sets follow_threshold (MultiTracker's search left the object only
+    below it); refresh_every, proposals, search_proposals and search_skip_levels are dropped (its
+    periodic full frames and its own speed-ups inside the network).
+    presence_threshold, window_influence, scale_penalty and size_rate keep their meaning.
+    """
+    if not set(OBSOLETE) & set(values):
+        return dict(values)
+    values = {**MULTITRACKER_DEFAULTS, **values} if complete else dict(values)
+    for name in OBSOLETE:
+        low = 1 if name == "refresh_every" else 0
+        if name in values and not (isinstance(values[name], int) and not isinstance(values[name], bool) and values[name] >= low):
+            raise ValueError(f"{name} must be an integer >= {low}, got {values[name]!r}")
+    out = {k: v for k, v in values.items() if k not in OBSOLETE}
+    if "search_region" in values:
+        region = values["search_region"]
+        out["full_frame"] = region == 0
+        if region:
+            out.update(search_size=max(64, 32 * round(region / 32)), lost_growth=2.0)
+    if "context" in values:
+        context = values["context"]
+        if not (isinstance(context, (int, float)) and not isinstance(context, bool) and context > 2):
+            raise ValueError(f"context must be a number > 2 in MultiTracker's settings (read as context / 2), got {context!r}")
+        out["context"] = context / 2
+    if "presence_threshold" in values:
+        out.setdefault("follow_threshold", values["presence_threshold"])
+    return out

@@ -13,8 +13,8 @@ from typing import Any, Callable, Iterable, Optional, Union
 
 import yaml
 
+from ..model.dettrack import PAPER_TRACKING
 from ..tracking.settings import TrackingSettings
-from ..tracking.tracker import MultiTracker
 
 TRAIN_DEFAULTS: dict[str, Any] = {
     "iterations": 1000,
@@ -62,9 +62,10 @@ VAL_DEFAULTS: dict[str, Any] = {
     "max_frames": 60,
 }
 
-# How the trained model is meant to track (MultiTracker settings): stored in its checkpoints as
-# model.tracking_defaults and used by validation, the CLI and the API unless overridden.
-TRACKING_DEFAULTS: dict[str, Any] = dict(MultiTracker.DEFAULTS)
+# How the trained model is meant to track (tracking.TrackingSettings, the family's own unless the
+# recipe says otherwise): stored in its checkpoints as model.tracking_defaults and used by
+# validation, the CLI and the API unless overridden. Checked by TrackingSettings itself.
+TRACKING_DEFAULTS: dict[str, Any] = TrackingSettings.from_mapping(PAPER_TRACKING).to_dict()
 
 # the loss terms of torchvision's Mask R-CNN, in detection and tracking alike
 LOSSES = ("loss_objectness", "loss_rpn_box_reg", "loss_classifier", "loss_box_reg", "loss_mask")
@@ -133,11 +134,6 @@ RULES: dict[str, dict[str, Rule]] = {
         "keep_last": _integer(0), "log_every": _integer(1), "seed": _integer(), "amp": _one_of(True, False),
         "num_workers": _integer(0), "threads": _integer(0),
     },
-    "tracking": {
-        "presence_threshold": SHARE, "search_region": _integer(0), "context": _number(1, above=True), "refresh_every": _integer(1),
-        "window_influence": SHARE, "scale_penalty": _number(0), "size_rate": SHARE, "proposals": _integer(0),
-        "search_proposals": _integer(0), "search_skip_levels": _integer(0),
-    },
 }
 
 
@@ -192,13 +188,15 @@ def complete(raw: dict[str, Any], source: str) -> dict[str, Any]:
     config: dict[str, Any] = {}
     light = (raw.get("model") or {}).get("family") == "light"
     for section, defaults in SECTIONS.items():
-        if section == "tracking" and light:
-            defaults = TrackingSettings().to_dict()
         given = raw.get(section) or {}
         if not isinstance(given, dict):
             raise ValueError(f"{source}: section {section!r} must be a mapping")
         if defaults is None:
             config[section] = dict(given)
+            continue
+        if section == "tracking":  # TrackingSettings names and checks its own keys (MultiTracker's older ones too)
+            base = TrackingSettings() if light else TrackingSettings.from_mapping(TRACKING_DEFAULTS)
+            config[section] = TrackingSettings.from_mapping(given, f"{source}: tracking", base).to_dict()
             continue
         bad = sorted(set(given) - set(defaults))
         if bad:
@@ -206,15 +204,11 @@ def complete(raw: dict[str, Any], source: str) -> dict[str, Any]:
         config[section] = {**copy.deepcopy(defaults), **given}
     config["data"]["pair_shares"] = {**DATA_DEFAULTS["pair_shares"], **(config["data"]["pair_shares"] or {})}
     for section, rules in RULES.items():
-        if section == "tracking" and light:
-            continue  # the light family's TrackingSettings checks itself, below
         for key, rule in rules.items():
             wanted = rule(config[section][key])
             if wanted is not None:
                 raise ValueError(f"{source}: {section}.{key} must be {wanted}, got {config[section][key]!r}")
-    if light:
-        TrackingSettings.from_mapping(config["tracking"], f"{source}: tracking")
-    elif "name" not in config["model"]:
+    if not light and "name" not in config["model"]:
         raise ValueError(f"{source}: model.name is required (a backbone such as mobilenet_v2_fpn, or family: light)")
     losses = LIGHT_LOSSES if light else LOSSES
     weights = config["train"]["loss_weights"]

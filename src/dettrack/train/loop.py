@@ -267,9 +267,7 @@ def _checkpoint(run: _Run, iteration: int, folder: Path, keep_last: int) -> None
 def _validate(model: DetTrack, validate: Validator, log: _Log, iteration: int) -> None:
     model.eval()
     metrics = validate(model)
-    # the validator's tracker switched the weights to channels-last for inference; training
-    # (and DDP's gradient buckets, on the main rank only) carries on in its own layout
-    model.to(memory_format=torch.contiguous_format).train()
+    model.train()
     log.validation(iteration, metrics)
 
 
