@@ -15,9 +15,9 @@ from typing import Any, Hashable, Optional, Sequence, Union
 
 import torch
 from torch import Tensor
-from torchvision.models.detection.roi_heads import paste_masks_in_image
 
 from ..boxes import xyxy_to_xywh
+from ..masks import paste_binary_masks
 from ..model.interface import Candidates, Encoded, TrackingModel, Window
 from .inputs import Frame, check_box
 from .motion import MotionPrior
@@ -164,8 +164,7 @@ class TemplateTracker(StreamSession):
     def _masks(self, encoded: Encoded, boxes: list[Tensor], inputs: list[int]) -> list[Tensor]:
         stacked = torch.stack(boxes)
         probs = self.model.masks(encoded, stacked, inputs)
-        pasted = paste_masks_in_image(probs[:, None], stacked, self.frame_size)[:, 0]
-        return list(pasted > self.settings.mask_threshold)
+        return list(paste_binary_masks(probs, stacked, self.frame_size, self.settings.mask_threshold))
 
     def _missing(self, obj: _Object) -> TrackResult:
         """No candidate at all: absent where it was last seen, the search widened."""

@@ -17,14 +17,13 @@ from collections import OrderedDict
 from typing import Any, Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
 from torchvision.models.detection.roi_heads import paste_masks_in_image
 from torchvision.ops import MultiScaleRoIAlign, roi_align
 
-from ...crops import crop_images, search_window
+from ...crops import crop_images, resize, search_window
 from ..attention import reweight
 from ..interface import Candidates, Encoded, Window, window_to_input
 from ..template import TemplateBuilder
@@ -185,7 +184,7 @@ class LightDetTrack(nn.Module):
             return None
         canvas = image.new_zeros(1, image.shape[0], canvas_h, canvas_w)
         region = image[None, :, y0:y1, x0:x1]
-        canvas[..., :region_h, :region_w] = F.interpolate(region, size=(region_h, region_w), mode="bilinear", antialias=True, align_corners=False)
+        canvas[..., :region_h, :region_w] = resize(region, (region_h, region_w))
         sx, sy = region_w / (x1 - x0), region_h / (y1 - y0)
         boxes = image.new_tensor([[(left - x0) * sx, (top - y0) * sy, (left + side - x0) * sx, (top + side - y0) * sy] for left, top, side in windows])
         features = OrderedDict()
