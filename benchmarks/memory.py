@@ -3,7 +3,7 @@
 Frames are generated on the fly (nothing is kept), so any growth is the tracker's.
 Prints RSS every `--every` frames and the growth after warm-up.
 Example:
-    python benchmarks/memory.py --frames 10000 --search-region 256
+    python benchmarks/memory.py --frames 10000 --tracking masks=false
 """
 
 import argparse
@@ -13,6 +13,7 @@ import time
 import numpy as np
 import torch
 
+from dettrack.commands.settings import add_tracking_option, parse_settings
 from dettrack.loading import load_model
 from dettrack.tracking import open_session
 
@@ -41,12 +42,12 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=10000)
     parser.add_argument("--every", type=int, default=1000)
     parser.add_argument("--size", type=int, nargs=2, default=[480, 854], metavar=("H", "W"))
-    parser.add_argument("--search-region", type=int, help="Mask R-CNN family: crop size, 0 = full frame every frame (default: the model's)")
+    add_tracking_option(parser)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model = load_model(args.model, "cpu")
-    session = open_session(model, **({} if args.search_region is None else {"search_region": args.search_region}))
+    session = open_session(model, **parse_settings(args.tracking))
     frames = stream(args.frames, tuple(args.size))
     first, box = next(frames)
     session.add(first, box, "target")

@@ -1,11 +1,12 @@
 """Cost of tracking N objects in one stream relative to one object.
 
-The light family (the shipped model): every object's crop goes through the network in one
-batch, so the cost grows with the number of objects. The Mask R-CNN family: in full-frame
-mode the pyramid is computed once and the RPN and heads run batched over objects; in
-search-region mode every crop goes through in one batch. Independent trackers pay N times.
+One session serves both families. In crop mode (the light family's, and the Mask R-CNN
+family's with a search_size) crops of about the same size share one pyramid pass over the
+frame region that holds them; in full-frame mode (`--tracking full_frame=true`, the Mask
+R-CNN family's paper setting) the pyramid is computed once and the heads run batched over
+objects. Independent trackers pay N times.
 Example:
-    python benchmarks/multi_object.py --threads 2 --frames 10
+    python benchmarks/multi_object.py --threads 2 --frames 20
 """
 
 import argparse
@@ -43,13 +44,11 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 2, 5, 10, 20])
-    parser.add_argument("--search-regions", type=int, nargs="+", default=[0, 256], help="Mask R-CNN family: 0 = full frame")
     add_tracking_option(parser)
     args = parser.parse_args()
     tracking = parse_settings(args.tracking)
     torch.set_num_threads(args.threads)
     model = load_model(args.model, "cpu")
-    light = getattr(model, "family", None) == "light"
     frames = frames_480p(args.frames + 1)
     print(f"{args.model}, tracking settings {tracking or 'of the model'}, 480x854 frames, {args.threads} threads, mean of {args.frames} frames\n")
     print("| mode | objects | s / frame | relative to 1 | per object |")
@@ -58,24 +57,20 @@ def main() -> None:
     warm.add(frames[0], boxes_for(1)[0])
     for frame in frames[1:4]:
         warm.update(frame)
-    for size in [None] if light else args.search_regions:
-        mode = "crops (light family)" if light else f"search region {size}" if size else "full frame"
-        base = None
-        for n in args.counts:
-            # every frame in the chosen mode: no full-frame refresh, every answer counted as confident
-            settings = {**tracking, "presence_threshold": 0.0}
-            if not light:
-                settings.update(search_region=size, refresh_every=10**9)
-            session = open_session(model, **settings)
-            for k, box in enumerate(boxes_for(n)):
-                session.add(frames[0], box, k)
-            session.update(frames[1])  # warm-up (and the first, full-frame pass of search-region mode)
-            start = time.perf_counter()
-            for frame in frames[1:]:
-                session.update(frame)
-            per_frame = (time.perf_counter() - start) / args.frames
-            base = base or per_frame
-            print(f"| {mode} | {n} | {per_frame:.3f} | {per_frame / base:.2f}x | {per_frame / n:.3f} |", flush=True)
+    settings = {**tracking, "presence_threshold": 0.0}  # every answer counted present
+    mode = "full frame" if open_session(model, **settings).settings.full_frame else "crops"
+    base = None
+    for n in args.counts:
+        session = open_session(model, **settings)
+        for k, box in enumerate(boxes_for(n)):
+            session.add(frames[0], box, k)
+        session.update(frames[1])  # warm-up
+        start = time.perf_counter()
+        for frame in frames[1:]:
+            session.update(frame)
+        per_frame = (time.perf_counter() - start) / args.frames
+        base = base or per_frame
+        print(f"| {mode} | {n} | {per_frame:.3f} | {per_frame / base:.2f}x | {per_frame / n:.3f} |", flush=True)
 
 
 if __name__ == "__main__":

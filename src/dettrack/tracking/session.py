@@ -115,7 +115,11 @@ class TemplateTracker(StreamSession):
         x, y, w, h = obj.box
         last = torch.tensor([x, y, x + w, y + h], device=boxes.device)
         span = window[2] / max(math.sqrt(max(w, 1e-3) * max(h, 1e-3)), 1e-3)
-        return MotionPrior(self.settings.window_influence, self.settings.scale_penalty, 1.0, span).rank(boxes, scores, last)
+        return self._prior(span).rank(boxes, scores, last)
+
+    def _prior(self, span: float = 4.0) -> MotionPrior:
+        """The motion prior of the settings (span: the Hanning window's width in last-box sizes; ranking only)."""
+        return MotionPrior(self.settings.window_influence, self.settings.scale_penalty, self.settings.size_rate, span)
 
     def _pick(self, obj: _Object, boxes: Tensor, scores: Tensor, window: Window) -> tuple[Tensor, float]:
         """The winning candidate (xyxy, frame pixels) and its network score."""
@@ -177,11 +181,7 @@ class TemplateTracker(StreamSession):
         present = score >= self.settings.presence_threshold
         winner = tuple(xyxy_to_xywh(box).tolist())
         if score >= self.settings.follow_threshold:
-            rate = self.settings.size_rate
-            cx, cy = winner[0] + winner[2] / 2, winner[1] + winner[3] / 2
-            w = obj.box[2] * (1 - rate) + winner[2] * rate
-            h = obj.box[3] * (1 - rate) + winner[3] * rate
-            obj.box = _inside((cx - w / 2, cy - h / 2, w, h), self.frame_size)
+            obj.box = _inside(self._prior().follow(obj.box, winner, score), self.frame_size)
             obj.context = self.settings.context
             reported = obj.box
         else:

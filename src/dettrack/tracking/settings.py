@@ -26,7 +26,9 @@ class TrackingSettings:
     scale_penalty: how fast a candidate's ranking score falls with its change of size and aspect
         from the last box (SiamRPN's penalty; 0: none). It keeps a small target from jumping to
         the coarse levels' larger boxes around it (a helmet's whole player).
-    size_rate: how far the reported size moves to the winner's per frame (1: all the way).
+    size_rate: how far the reported size moves to the winner's per frame, times the winner's
+        score (SiamRPN's update: an unsure winner barely changes the size, so the box cannot
+        creep onto the larger object around a part); 1: the winner's size as it is.
     lost_growth: after an absent answer the next crop's context grows by this factor (up to
         the whole frame), so an object that moved away while hidden can be found again.
     mask_threshold: mask probability above which a pixel is the object's.
