@@ -13,6 +13,7 @@ from dettrack.data.copy_paste import (
     make_cutouts,
     sample_pair,
     sample_scene,
+    scene_config,
     synthesize_sequence,
 )
 
@@ -221,3 +222,15 @@ def test_real_coco_cutouts_make_valid_sequences():
         pair = sample_pair(cuts, photos, np.random.default_rng(seed), max_gap=30, config=config)
         check_clip(pair, config)
         assert pair.present[0] and pair.target.masks[0].sum() >= config.min_pixels
+
+
+def test_a_recipes_scene_settings_change_the_clips(cutouts, backgrounds):
+    config = scene_config({"num_same_category": [2, 2], "num_same_instance": [1, 1], "num_others": [0, 0],
+                           "occluder_prob": 0.0, "exit_prob": 0.0}, (96, 128))
+    assert (config.height, config.width, config.num_same_category) == (96, 128, (2, 2))
+    clip = synthesize_sequence(cutouts, backgrounds, np.random.default_rng(4), 6, config)
+    assert [o.role for o in clip.objects].count("same_category") == 2
+    with pytest.raises(ValueError, match="unknown setting\\(s\\) height, num_same_categry"):
+        scene_config({"num_same_categry": [1, 2], "height": 10})
+    with pytest.raises(ValueError, match="num_same_category must be a range"):
+        scene_config({"num_same_category": [3, 1]})

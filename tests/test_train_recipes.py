@@ -89,6 +89,15 @@ def test_mask_stage_of_the_demo_recipe_keeps_the_held_out_split_and_the_boxes():
     assert trained and not trained & {"bmx-trees", "camel", "dog", "libby", "Couple", "Crossing", "Football1"}
 
 
+def test_copy_paste_scene_is_checked_when_the_recipe_loads(tmp_path):
+    recipe = tmp_path / "more_lookalikes.yaml"
+    recipe.write_text(f"base: {CONFIGS / 'light.yaml'}\ndata:\n  copy_paste_scene: {{num_same_category: [1, 3]}}\n")
+    assert load_config(recipe)["data"]["copy_paste_scene"] == {"num_same_category": [1, 3]}
+    recipe.write_text(f"base: {CONFIGS / 'light.yaml'}\ndata:\n  copy_paste_scene: {{lookalikes: 3}}\n")
+    with pytest.raises(ValueError, match="data.copy_paste_scene must be valid synthetic-clip settings \\(unknown setting\\(s\\) lookalikes"):
+        load_config(recipe)
+
+
 def test_bad_entries_are_named(tmp_path):
     with pytest.raises(ValueError, match=r"data.sequences: exclude names sequence\(s\) not in .*: nope"):
         load_sequences([{"format": "otb", "root": str(shared_path("data", "otb")), "exclude": ["nope"]}], "data.sequences")

@@ -17,7 +17,8 @@ import dataclasses
 import math
 import warnings
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -177,6 +178,17 @@ class SynthConfig:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
         if self.period[0] <= 0 or self.target_size[0] <= 0 or self.distractor_size[0] <= 0:
             raise ValueError("period, target_size and distractor_size must be positive")
+
+
+def scene_config(settings: dict[str, Any], size: tuple[int, int] = (320, 480)) -> SynthConfig:
+    """A SynthConfig of frames `size` (H, W) with a recipe's overrides (lists become ranges);
+    an unknown or frame-size key is a ValueError naming it."""
+    known = {f.name for f in fields(SynthConfig)} - {"height", "width"}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}
+    return SynthConfig(height=int(size[0]), width=int(size[1]), **values)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ DATA_DEFAULTS: dict[str, Any] = {
     "max_gap": 50,  # frames between template and search frame
     "template_jitter": 0.05,  # template box jitter, relative to its size
     "copy_paste_size": [320, 480],  # H, W of synthesised frames
+    "copy_paste_scene": {},  # synthetic clips' SynthConfig fields, e.g. {num_same_category: [1, 3]} (more look-alikes)
     "search_crop": 0.5,  # share of pairs whose search frame is cut to a region around the object
     "negative_pairs": 0.0,  # share of pairs whose search frame comes from another pair (object absent)
     "part_pairs": 0.0,  # share of pairs whose object is a random part of its box (same part in both frames)
@@ -115,6 +116,18 @@ def _shares(value: Any) -> Optional[str]:
     return None if fits else f"a share >= 0 for each of {', '.join(DATA_DEFAULTS['pair_shares'])}"
 
 
+def _scene(value: Any) -> Optional[str]:
+    from ..data.copy_paste import scene_config
+
+    if not isinstance(value, dict):
+        return "a mapping of synthetic-clip settings (data.copy_paste.SynthConfig fields)"
+    try:
+        scene_config(value)
+    except (TypeError, ValueError) as err:
+        return f"valid synthetic-clip settings ({err})"
+    return None
+
+
 def _path_or_none(value: Any) -> Optional[str]:
     return None if value is None or (isinstance(value, str) and value) else "a model file path or null"
 
@@ -124,6 +137,7 @@ RULES: dict[str, dict[str, Rule]] = {
     "data": {
         "detection": _entries, "sequences": _entries, "image_pairs": _entries, "copy_paste": _entries,
         "pair_shares": _shares, "max_gap": _integer(1), "template_jitter": _number(0), "copy_paste_size": _size,
+        "copy_paste_scene": _scene,
         "search_crop": SHARE, "negative_pairs": SHARE, "photometric": SHARE, "part_pairs": SHARE,
     },
     "val": {"sequences": _entries, "every": _integer(0), "frame_step": _integer(1), "max_frames": _integer(1)},

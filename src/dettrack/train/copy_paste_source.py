@@ -6,11 +6,12 @@ moves, turns, changes scale, is occluded, leaves and re-enters, next to distract
 its own category and of its own instance.
 """
 
+from typing import Any, Optional
 from typing import Sequence as SequenceType
 
 import numpy as np
 
-from ..data.copy_paste import CutOut, SynthConfig, make_cutouts, sample_pair
+from ..data.copy_paste import CutOut, make_cutouts, sample_pair, scene_config
 from ..data.records import ImageRecord
 from .samples import PairSample
 
@@ -31,12 +32,18 @@ def cutouts_from_records(records: SequenceType[ImageRecord]) -> list[CutOut]:
 class CopyPastePairs:
     """Pair source (see stream.py) drawing synthetic (template, search) frames."""
 
-    def __init__(self, records: SequenceType[ImageRecord], size: SequenceType[int] = (320, 480), max_gap: int = 50) -> None:
+    def __init__(
+        self,
+        records: SequenceType[ImageRecord],
+        size: SequenceType[int] = (320, 480),
+        max_gap: int = 50,
+        scene: Optional[dict[str, Any]] = None,
+    ) -> None:
         self.records = list(records)
         self.cutouts = cutouts_from_records(self.records)
         if not self.cutouts:
             raise ValueError("copy-paste needs instance masks: none of the images has a usable one")
-        self.config = SynthConfig(height=int(size[0]), width=int(size[1]))
+        self.config = scene_config(scene or {}, (int(size[0]), int(size[1])))
         self.max_gap = max_gap
 
     def _background(self, rng: np.random.Generator) -> np.ndarray:
