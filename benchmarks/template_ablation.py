@@ -49,7 +49,7 @@ def main() -> None:
     print("| template | levels | AO | SR0.5 |")
     print("|---|---|---|---|")
     light = getattr(model, "family", None) == "light"
-    options = {} if light else {"search_region": 0}
+    options = {} if light else {"full_frame": True}
     # the paper's single positive on the box's level maps boxes to P2-P5: Mask R-CNN family only
     for levels, variant in itertools.product(("all",) if light else ("all", "box"), TEMPLATE_VARIANTS):
         model.template_builder.variant, model.template_builder.levels = variant, levels
