@@ -169,6 +169,20 @@ def test_model_uses_onnxruntime_only_for_inference(nanodet):
         torch.testing.assert_close(fast, model._pyramid(x)["8"], atol=1e-4, rtol=1e-4)
 
 
+def test_mask_head_on_onnxruntime_equals_pytorch_and_follows_weight_changes():
+    model = LightDetTrack(input_size=128).eval()
+    rois = torch.rand(3, 96, 14, 14)
+    assert model._mask_logits(rois).requires_grad  # gradients on: PyTorch, as in training
+    assert not any("_mask_net" in key for key in model.state_dict())  # no second copy of the head
+    with torch.no_grad():
+        fast = model._mask_logits(rois)
+        model.mask_predictor.mask_fcn_logits.bias.add_(1.0)  # in place, as training and load_state_dict change weights
+        moved = model._mask_logits(rois)
+        model.runtime = "torch"
+        torch.testing.assert_close(moved, model._mask_logits(rois), atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(moved - 1.0, fast, atol=1e-4, rtol=1e-4)
+
+
 def test_onnxruntime_export_leaves_every_module_mode_as_it_was(nanodet):
     import copy
 

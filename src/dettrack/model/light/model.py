@@ -84,6 +84,8 @@ class LightDetTrack(nn.Module):
         group_norm = lambda c: nn.GroupNorm(max(1, c // 8), c)  # noqa: E731
         self.mask_head = MaskRCNNHeads(channels, layers, dilation=1, norm_layer=group_norm)
         self.mask_predictor = MaskRCNNPredictor(mask_channels, mask_channels, 1)
+        # the two as one module for onnxruntime, kept out of the module tree (no second copy in state_dict)
+        object.__setattr__(self, "_mask_net", nn.Sequential(self.mask_head, self.mask_predictor))
         self.config: dict[str, Any] = {
             "family": FAMILY,
             "input_size": input_size,
@@ -232,7 +234,7 @@ class LightDetTrack(nn.Module):
         rois = [encoded.to_input(boxes[[j for j, w in enumerate(windows) if w == i]], i) for i in range(encoded.batch)]
         order = [j for i in range(encoded.batch) for j, w in enumerate(windows) if w == i]
         pooled = self.mask_pool(encoded.features, rois, [(encoded.size, encoded.size)] * encoded.batch)
-        probs = self.mask_predictor(self.mask_head(pooled)).sigmoid()[:, 0]
+        probs = self._mask_logits(pooled).sigmoid()[:, 0]
         out = torch.empty_like(probs)
         out[order] = probs
         return out
@@ -343,7 +345,7 @@ class LightDetTrack(nn.Module):
         """Mask loss of boxes[k] (input pixels) on input owners[k] of the batch, against masks [K, S, S]."""
         chosen = OrderedDict((k, f[owners]) for k, f in features.items())
         pooled = self.mask_pool(chosen, boxes, [(self.input_size, self.input_size)] * len(owners))
-        return mask_loss(self.mask_predictor(self.mask_head(pooled)), torch.cat(boxes), masks)
+        return mask_loss(self._mask_net(pooled), torch.cat(boxes), masks)
 
     # -- internals ---------------------------------------------------------------------
 
@@ -352,6 +354,12 @@ class LightDetTrack(nn.Module):
         if self._fast(inputs):
             return runtime.onnx_pyramid(self.detector)(inputs)
         return self.detector.pyramid(inputs)
+
+    def _mask_logits(self, pooled: Tensor) -> Tensor:
+        """The mask head's logits [K, 1, 28, 28] of RoI features [K, C, 14, 14]: onnxruntime for CPU inference."""
+        if self._fast(pooled):
+            return runtime.onnx_module(self._mask_net, pooled[:1])(pooled)
+        return self._mask_net(pooled)
 
     def _fast(self, inputs: Tensor) -> bool:
         """Whether this call runs on onnxruntime: CPU inference without gradients, with it installed."""
