@@ -17,7 +17,7 @@ import dataclasses
 import math
 import warnings
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -183,7 +183,7 @@ class SynthConfig:
 def scene_config(settings: dict[str, Any], size: tuple[int, int] = (320, 480)) -> SynthConfig:
     """A SynthConfig of frames `size` (H, W) with a recipe's overrides (lists become ranges);
     an unknown or frame-size key is a ValueError naming it."""
-    known = {f.name for f in fields(SynthConfig)} - {"height", "width"}
+    known = {f.name for f in dataclasses.fields(SynthConfig)} - {"height", "width"}
     unknown = sorted(set(settings) - known)
     if unknown:
         raise ValueError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")

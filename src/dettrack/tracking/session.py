@@ -174,7 +174,7 @@ class TemplateTracker(StreamSession):
         """No candidate at all: absent where it was last seen, the search widened."""
         if obj.smoother is not None:
             obj.smoother.observe(None)
-        obj.context = min(obj.context * self.settings.lost_growth, 8.0 * self.settings.context)
+        self._widen(obj)
         return TrackResult(obj.box, 0.0, False, None)
 
     def _answer(self, obj: _Object, box: Tensor, score: float, mask: Optional[Tensor] = None) -> TrackResult:
@@ -185,9 +185,14 @@ class TemplateTracker(StreamSession):
             obj.context = self.settings.context
             reported = obj.box
         else:
-            obj.context = min(obj.context * self.settings.lost_growth, 8.0 * self.settings.context)  # the crop itself stops at twice the frame
+            self._widen(obj)
             reported = winner
         return TrackResult(reported, score, present, None if mask is None else mask.cpu().numpy())
+
+    def _widen(self, obj: _Object) -> None:
+        """The object is taken as lost: its next crop grows by lost_growth (search_window stops it at twice the frame)."""
+        obj.context = min(obj.context * self.settings.lost_growth, 8.0 * self.settings.context)
+
 
 def _inside(box: Box, frame_size: tuple[int, int]) -> Box:
     """Keep the box's centre inside the frame and its size at least 1 px (the next crop must see the frame)."""

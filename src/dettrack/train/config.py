@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Optional, Union
 
 import yaml
 
+from ..data.copy_paste import scene_config
 from ..model.dettrack import PAPER_TRACKING
 from ..tracking.settings import TrackingSettings
 
@@ -117,8 +118,6 @@ def _shares(value: Any) -> Optional[str]:
 
 
 def _scene(value: Any) -> Optional[str]:
-    from ..data.copy_paste import scene_config
-
     if not isinstance(value, dict):
         return "a mapping of synthetic-clip settings (data.copy_paste.SynthConfig fields)"
     try:
