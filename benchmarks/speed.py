@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -48,20 +49,24 @@ def run(tracker, sequences, max_frames: int) -> tuple[float, float]:
     return frames / seconds, float(np.mean(ious)) if ious else float("nan")
 
 
-def command_fps(model: str, frames: list[np.ndarray], box: tuple[float, ...], threads: int, folder: Path) -> tuple[float, str]:
-    """FPS that `dettrack track` reports for itself on a video of `frames`, default outputs (masks, overlay, ...)."""
+def command_fps(
+    model: str, frames: list[np.ndarray], boxes: list[tuple[float, ...]], threads: int, folder: Path, options: Sequence[str] = ()
+) -> tuple[float, str]:
+    """FPS that `dettrack track` reports for itself on a video of `frames`, one --box per object,
+    default outputs (masks, overlay, ...); options: more arguments of the command."""
     video = folder / "clip.mp4"
-    with VideoWriter(video, 30.0) as writer:
-        for frame in frames:
-            writer.write(frame)
+    if not video.exists():
+        with VideoWriter(video, 30.0) as writer:
+            for frame in frames:
+                writer.write(frame)
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-    box_text = ",".join(f"{v:.1f}" for v in box)
-    command = [sys.executable, "-m", "dettrack.cli", "track", str(video), "--box", box_text, "--model", model, "--out", str(folder / "out")]
+    box_args = [arg for box in boxes for arg in ("--box", ",".join(f"{v:.1f}" for v in box))]
+    command = [sys.executable, "-m", "dettrack.cli", "track", str(video), *box_args, *options, "--model", model, "--out", str(folder / "out")]
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     match = re.search(r"\(([0-9.]+) FPS\)", done.stdout + done.stderr)
     if done.returncode or not match:
         raise RuntimeError(f"dettrack track failed ({done.returncode}): {done.stderr[-2000:]}")
-    return float(match.group(1)), f"dettrack track clip.mp4 --box {box_text} --model {model}"
+    return float(match.group(1)), f"dettrack track clip.mp4 {' '.join([*box_args, *options])} --model {model}"
 
 
 def main() -> None:
@@ -110,7 +115,7 @@ def main() -> None:
     seq = next(s for s in clip if s.name == Path(args.clip).name)
     frames = [seq.frame(i) for i in range(min(len(seq), 200))]
     with tempfile.TemporaryDirectory() as folder:
-        fps, command = command_fps(args.model, frames, tuple(seq.boxes[0]), args.threads, Path(folder))
+        fps, command = command_fps(args.model, frames, [tuple(seq.boxes[0])], args.threads, Path(folder))
     height, width = frames[0].shape[:2]
     print(f"\nwhole command, default outputs, {len(frames)} frames of {width}x{height} ({seq.name}), OMP_NUM_THREADS={args.threads}:")
     print(f"| `{command}` | {fps:.1f} FPS |")

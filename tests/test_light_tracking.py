@@ -84,15 +84,37 @@ def test_shared_pyramid_matches_separate_crops(light, camel):
     x, y, w, h = boxes[3]
     side = 300
     windows = [(round(x + w / 2 - side / 2) + dx, round(y + h / 2 - side / 2), side) for dx in (-20, 0, 20)]
+    box = torch.tensor([[x, y, x + w, y + h]], dtype=torch.float32)
     with torch.inference_mode():
         shared = light.encode(image, windows, 320)
+        assert shared.passes is not None and len({id(p.features) for p in shared.passes}) == 1  # one pass for all three
+        assert sorted(int(k) for k in shared.features) == light.track_strides  # only what the candidates read is cut out
+        shared_masks = light.masks(shared, box.expand(3, 4), [0, 1, 2])
+        shared_template = light.make_template(shared, box.expand(3, 4))
         for index, window in enumerate(windows):
             alone = light.encode(image, [window], 320)
-            for key in alone.features:
+            for key in shared.features:
                 a, b = alone.features[key][0], shared.features[key][index]
                 assert a.shape == b.shape
                 inner = (slice(None), slice(2, -2), slice(2, -2))  # away from the crop's padded border
                 assert torch.nn.functional.cosine_similarity(a[inner].flatten(), b[inner].flatten(), dim=0) > 0.9
+            mask = light.masks(alone, box)[0]
+            agreement = torch.corrcoef(torch.stack([mask.flatten(), shared_masks[index].flatten()]))[0, 1]
+            assert agreement > 0.7  # an untrained mask head, resampled differently: about what separate cut-outs gave
+            template = light.make_template(alone, box)[0]
+            assert torch.nn.functional.cosine_similarity(template, shared_template[index], dim=0) > 0.9
+
+
+def test_windows_of_different_scales_go_through_as_crops_in_the_windows_order(light, camel):
+    frames, boxes = camel
+    image = torch.from_numpy(frames[3].copy()).permute(2, 0, 1).float() / 255
+    windows = [(40, 30, 300), (200, 60, 120), (60, 40, 310)]  # the middle one at another scale: a crop of its own
+    with torch.inference_mode():
+        encoded = light.encode(image, windows, 320)
+        alone = light.encode(image, [windows[1]], 320)
+    assert encoded.passes[0].features is encoded.passes[2].features is not encoded.passes[1].features
+    for key in encoded.features:
+        torch.testing.assert_close(encoded.features[key][1], alone.features[key][0], rtol=1e-4, atol=1e-4)
 
 
 def test_session_never_changes_the_callers_model(light, camel):

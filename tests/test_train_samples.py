@@ -80,3 +80,23 @@ def test_part_pairs_take_the_same_part_of_the_object_in_both_frames():
     assert part.search_mask is None
     absent = part_of(PairSample(frame, sample.template_box, frame, None, None), np.random.default_rng(3))
     assert absent.search_box is None
+
+
+def test_low_res_pairs_shrink_both_frames_until_the_object_is_small():
+    from dettrack.train.samples import shrink_pair
+
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 255, (240, 320, 3), dtype=np.uint8)
+    mask = np.zeros((240, 320), bool)
+    mask[60:180, 100:220] = True
+    sample = PairSample(frame, np.array([90.0, 50.0, 210.0, 170.0]), frame, np.array([100.0, 60.0, 220.0, 180.0]), mask)
+    small = shrink_pair(sample, np.random.default_rng(1))
+    t, s = small.template_box, small.search_box
+    assert 12 <= np.sqrt((t[2] - t[0]) * (t[3] - t[1])) <= 48  # the object is 12-48 px across
+    factor = small.template_image.shape[1] / 320
+    assert small.search_image.shape[:2] == small.template_image.shape[:2] == (round(240 * factor), round(320 * factor))
+    np.testing.assert_allclose(s, sample.search_box * small.search_image.shape[1] / 320, rtol=0.02)
+    ys, xs = np.nonzero(small.search_mask)  # the mask shrinks with its frame and stays on the box
+    assert abs(xs.min() - s[0]) <= 1 and abs(ys.max() + 1 - s[3]) <= 1
+    tiny = PairSample(frame, np.array([10.0, 10.0, 20.0, 20.0]), frame, None, None)
+    assert shrink_pair(tiny, np.random.default_rng(1)) is tiny  # already small: left as it is

@@ -8,7 +8,7 @@ own business, recorded in the Encoded it returns.
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Optional, Protocol, Sequence
+from typing import Any, Optional, Protocol, Sequence
 
 from torch import Tensor
 
@@ -24,6 +24,9 @@ class Encoded:
 
     attended: the pyramid as candidates() reweighted it, one input per template, kept by a network
     whose mask head reads the reweighted pyramid (the Mask R-CNN family) for masks(); None otherwise.
+
+    passes: for each input, the pyramid pass it was cut from, where many crops share passes
+    over the frame (the light family's model.light.passes.FramePass); None otherwise.
     """
 
     features: "OrderedDict[str, Tensor]"
@@ -32,6 +35,7 @@ class Encoded:
     frame_size: tuple[int, int]  # (height, width) of the original frame
     frame_input: Optional[tuple[int, int]] = None
     attended: Optional["OrderedDict[str, Tensor]"] = None
+    passes: Optional[list[Any]] = None
 
     @property
     def batch(self) -> int:

@@ -98,6 +98,7 @@ def stream_factory(config: dict[str, Any]) -> Callable[[dict[str, Any], int], Tr
             pair_sources, detection, t["detection_ratio"], t["batch_size"], t["iterations"], t["seed"], rank,
             template_jitter=data["template_jitter"], search_crop=data["search_crop"],
             negative_pairs=data["negative_pairs"], photometric=data["photometric"], part_pairs=data["part_pairs"],
+            low_res=data["low_res"],
         )
 
     return make

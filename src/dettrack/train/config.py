@@ -54,6 +54,7 @@ DATA_DEFAULTS: dict[str, Any] = {
     "search_crop": 0.5,  # share of pairs whose search frame is cut to a region around the object
     "negative_pairs": 0.0,  # share of pairs whose search frame comes from another pair (object absent)
     "part_pairs": 0.0,  # share of pairs whose object is a random part of its box (same part in both frames)
+    "low_res": 0.0,  # share of pairs whose frames are shrunk until the object is 12-48 px across (low-resolution video)
     "photometric": 0.0,  # chance that a pair's template frame (and, drawn separately, its search frame) gets colour/blur jitter
 }
 
@@ -137,7 +138,7 @@ RULES: dict[str, dict[str, Rule]] = {
         "detection": _entries, "sequences": _entries, "image_pairs": _entries, "copy_paste": _entries,
         "pair_shares": _shares, "max_gap": _integer(1), "template_jitter": _number(0), "copy_paste_size": _size,
         "copy_paste_scene": _scene,
-        "search_crop": SHARE, "negative_pairs": SHARE, "photometric": SHARE, "part_pairs": SHARE,
+        "search_crop": SHARE, "negative_pairs": SHARE, "photometric": SHARE, "part_pairs": SHARE, "low_res": SHARE,
     },
     "val": {"sequences": _entries, "every": _integer(0), "frame_step": _integer(1), "max_frames": _integer(1)},
     "train": {

@@ -8,6 +8,7 @@ with its boxes, labels and masks. Boxes are xyxy pixels here (training internals
 from dataclasses import dataclass
 from typing import Optional
 
+import cv2
 import numpy as np
 import torch
 import torchvision.transforms.v2.functional as TF
@@ -89,6 +90,36 @@ def part_of(sample: PairSample, rng: np.random.Generator, size: tuple[float, flo
         return np.array([box[0] + u * bw, box[1] + v * bh, box[0] + (u + w) * bw, box[1] + (v + h) * bh])
 
     return PairSample(sample.template_image, part(sample.template_box), sample.search_image, part(sample.search_box), None)
+
+
+def shrink_pair(sample: PairSample, rng: np.random.Generator, side: tuple[float, float] = (12.0, 48.0)) -> PairSample:
+    """Both frames downscaled (area averaging) so the template's object is `side` pixels across
+    (square root of its area): a small target in low-resolution video, which the tracker's
+    crop then enlarges and blurs, as on OTB or drone footage. Pairs whose object is already
+    that small are left as they are."""
+    x1, y1, x2, y2 = sample.template_box
+    factor = rng.uniform(*side) / max(np.sqrt(max(x2 - x1, 1.0) * max(y2 - y1, 1.0)), 1.0)
+    if factor >= 1.0:
+        return sample
+
+    def image(frame: np.ndarray) -> np.ndarray:
+        height, width = frame.shape[:2]
+        size = (max(1, round(width * factor)), max(1, round(height * factor)))
+        return cv2.resize(np.ascontiguousarray(frame), size, interpolation=cv2.INTER_AREA)
+
+    def box(b: Optional[np.ndarray], frame: np.ndarray, small: np.ndarray) -> Optional[np.ndarray]:
+        if b is None:
+            return None
+        return b * np.array([small.shape[1] / frame.shape[1], small.shape[0] / frame.shape[0]] * 2)
+
+    template, search = image(sample.template_image), image(sample.search_image)
+    mask = None
+    if sample.search_mask is not None:
+        mask = cv2.resize(sample.search_mask.astype(np.uint8), search.shape[1::-1], interpolation=cv2.INTER_NEAREST).astype(bool)
+    search_box = box(sample.search_box, sample.search_image, search)
+    if search_box is not None and min(search_box[2] - search_box[0], search_box[3] - search_box[1]) < 1:
+        return sample
+    return PairSample(template, box(sample.template_box, sample.template_image, template), search, search_box, mask)
 
 
 def flip_pair(sample: PairSample) -> PairSample:

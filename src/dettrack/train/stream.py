@@ -12,6 +12,7 @@ from torch.utils.data import Dataset
 
 from .samples import (
     DetectionSample, PairSample, crop_search, detection_inputs, flip_pair, jitter_box, pair_inputs, part_of, photometric,
+    shrink_pair,
 )
 
 
@@ -41,6 +42,7 @@ class TrainingStream(Dataset):
         negative_pairs: float = 0.0,
         photometric: float = 0.0,
         part_pairs: float = 0.0,
+        low_res: float = 0.0,
     ) -> None:
         if not pair_sources and detection_source is None:
             raise ValueError("no training data: give data.sequences, data.copy_paste or data.detection")
@@ -63,6 +65,7 @@ class TrainingStream(Dataset):
         self.negative_pairs = negative_pairs
         self.photometric = photometric
         self.part_pairs = part_pairs
+        self.low_res = low_res
 
     def __len__(self) -> int:
         return self.iterations
@@ -98,6 +101,8 @@ class TrainingStream(Dataset):
             sample = crop_search(sample, rng)
         if self.part_pairs and rng.random() < self.part_pairs:  # draws nothing when off
             sample = part_of(sample, rng)
+        if self.low_res and rng.random() < self.low_res:  # draws nothing when off
+            sample = shrink_pair(sample, rng)
         if self.photometric:  # draws nothing when off, so recipes without it replay as before
             if rng.random() < self.photometric:
                 sample.template_image = photometric(sample.template_image, rng)

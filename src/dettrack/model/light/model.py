@@ -30,6 +30,7 @@ from ..template import TemplateBuilder
 from . import runtime
 from .decode import decode_level, detections
 from .losses import distillation_losses, mask_loss, tracking_losses
+from .passes import FramePass, by_pass, crop_passes, scale_groups
 from .nanodet import INPUT_SIZE, STRIDES, NanoDet
 
 MASK_INSTANCES = 8  # instances per detection image that train the mask head
@@ -140,40 +141,37 @@ class LightDetTrack(nn.Module):
 
         windows: (left, top, side) squares in frame pixels, each resized to size x size
         (default input_size); parts outside the frame are black, as in NanoDet's letterbox.
+        Many windows at inference share passes over the frame (passes.py): features then holds
+        the levels the candidates read, and Encoded.passes the pass each window came from.
         """
         size = size or self.input_size
-        height, width = image.shape[-2:]
-        windows = [_letterbox((int(height), int(width)))] if windows is None else list(windows)
+        frame = (int(image.shape[-2]), int(image.shape[-1]))
+        windows = [_letterbox(frame)] if windows is None else list(windows)
         if len(windows) == 1 or self.training:
-            return Encoded(self._pyramid(crop_images(image, windows, size)), windows, size, (int(height), int(width)))
-        return Encoded(self._many_windows(image, windows, size), windows, size, (int(height), int(width)))
+            return Encoded(self._pyramid(crop_images(image, windows, size)), windows, size, frame)
+        passes = self._passes(image, windows, size)
+        return Encoded(self._cut_out(passes, windows, size, self.track_strides), windows, size, frame, passes=passes)
 
-    def _many_windows(self, image: Tensor, windows: list[Window], size: int) -> "OrderedDict[str, Tensor]":
-        """The pyramids of many crops. Windows of about the same scale (within SHARED_SCALE of each
-        other) share one pass over the frame region that holds them, when that region has fewer
-        pixels than their crops together; the others go through as crops, in one batch."""
-        order = sorted(range(len(windows)), key=lambda i: windows[i][2])
-        groups: list[list[int]] = []
-        for i in order:
-            if groups and windows[i][2] <= windows[groups[-1][0]][2] * SHARED_SCALE:
-                groups[-1].append(i)
-            else:
-                groups.append([i])
-        parts: dict[int, "OrderedDict[str, Tensor]"] = {}
-        for group in groups:
-            shared = self._shared_pyramid(image, [windows[i] for i in group], size) if len(group) > 1 else None
-            if shared is not None:
-                parts.update({i: OrderedDict((k, f[n]) for k, f in shared.items()) for n, i in enumerate(group)})
-        rest = [i for i in range(len(windows)) if i not in parts]
+    def _passes(self, image: Tensor, windows: list[Window], size: int) -> list[FramePass]:
+        """The pass each of many crops comes from. Crops of about the same scale (within
+        SHARED_SCALE of each other) share one pass over the frame region that holds them, when
+        that region has fewer pixels than their crops together; the others go through as
+        crops, in one batch."""
+        passes: list[Optional[FramePass]] = [None] * len(windows)
+        for group in scale_groups(windows, SHARED_SCALE):
+            shared = self._shared_pass(image, [windows[i] for i in group], size) if len(group) > 1 else None
+            for i, frame_pass in zip(group, shared or []):
+                passes[i] = frame_pass
+        rest = [i for i, frame_pass in enumerate(passes) if frame_pass is None]
         if rest:
-            crops = self._pyramid(crop_images(image, [windows[i] for i in rest], size))
-            parts.update({i: OrderedDict((k, f[n]) for k, f in crops.items()) for n, i in enumerate(rest)})
-        return OrderedDict((k, torch.stack([parts[i][k] for i in range(len(windows))])) for k in parts[0])
+            crops = [windows[i] for i in rest]
+            for i, frame_pass in zip(rest, crop_passes(self._pyramid(crop_images(image, crops, size)), crops, size)):
+                passes[i] = frame_pass
+        return passes  # type: ignore[return-value]
 
-    def _shared_pyramid(self, image: Tensor, windows: list[Window], size: int) -> Optional["OrderedDict[str, Tensor]"]:
-        """Many crops from one pyramid: the frame region that holds every window, at the windows'
-        median scale, then each window's maps cut out with RoIAlign (a sample at each of its cells'
-        centres). None when that region has more pixels than the crops together (then crops are cheaper)."""
+    def _shared_pass(self, image: Tensor, windows: list[Window], size: int) -> Optional[list[FramePass]]:
+        """One pass over the frame region that holds every window, at the windows' median scale;
+        None when that region has more pixels than the crops together (then crops are cheaper)."""
         height, width = (int(v) for v in image.shape[-2:])
         scale = float(torch.tensor([size / side for _, _, side in windows]).median())
         x0, y0 = max(0, min(w[0] for w in windows)), max(0, min(w[1] for w in windows))
@@ -185,19 +183,39 @@ class LightDetTrack(nn.Module):
         if canvas_w * canvas_h >= len(windows) * size * size:
             return None
         canvas = image.new_zeros(1, image.shape[0], canvas_h, canvas_w)
-        region = image[None, :, y0:y1, x0:x1]
-        canvas[..., :region_h, :region_w] = resize(region, (region_h, region_w))
-        sx, sy = region_w / (x1 - x0), region_h / (y1 - y0)
-        boxes = image.new_tensor([[(left - x0) * sx, (top - y0) * sy, (left + side - x0) * sx, (top + side - y0) * sy] for left, top, side in windows])
+        canvas[..., :region_h, :region_w] = resize(image[None, :, y0:y1, x0:x1], (region_h, region_w))
+        shared = FramePass(self._pyramid(canvas), 0, (x0, y0), (region_w / (x1 - x0), region_h / (y1 - y0)), (canvas_h, canvas_w))
+        return [shared] * len(windows)
+
+    def _cut_out(self, passes: list[FramePass], windows: list[Window], size: int, strides: Sequence[int]) -> "OrderedDict[str, Tensor]":
+        """Each window's maps of the given levels, [N, C, size / stride, size / stride]: a sample
+        at each of its cells' centres in its pass (RoIAlign; a crop's own maps, exactly)."""
+        groups = by_pass(passes)
+        order = [i for group in groups for i in group]
+        rois = []
+        for group in groups:
+            corners = torch.tensor([[w[0], w[1], w[0] + w[2], w[1] + w[2]] for w in (windows[i] for i in group)], dtype=torch.float32)
+            index = torch.tensor([[float(passes[i].index)] for i in group])
+            rois.append(torch.cat([index, torch.cat([passes[i].to_input(c[None]) for i, c in zip(group, corners)])], 1))
         features = OrderedDict()
-        for (name, fmap), stride in zip(self._pyramid(canvas).items(), STRIDES):
-            features[name] = roi_align(fmap, [boxes.to(fmap.dtype)], size // stride, spatial_scale=1.0 / stride, sampling_ratio=1, aligned=True)
+        for stride in strides:
+            name = str(stride)
+            cut = [
+                roi_align(passes[group[0]].features[name], r.to(passes[group[0]].features[name]), size // stride, 1.0 / stride, 1, True)
+                for group, r in zip(groups, rois)
+            ]
+            maps = torch.cat(cut) if len(cut) > 1 else cut[0]
+            if order != sorted(order):
+                maps = maps[torch.tensor(order).argsort()]
+            features[name] = maps
         return features
 
     def make_template(self, encoded: Encoded, boxes: Tensor) -> Tensor:
         """Templates T_d [B, D] from an encoding of B crops (or one frame for every box) and boxes [B, 4] xyxy in frame pixels."""
         boxes = boxes.reshape(-1, 4).float()
         features = encoded.features
+        if encoded.passes is not None:
+            features = self._cut_out(encoded.passes, encoded.windows, encoded.size, STRIDES)
         if encoded.batch == 1 and len(boxes) > 1:
             features = OrderedDict((k, f.expand(len(boxes), -1, -1, -1)) for k, f in features.items())
         inputs = encoded.to_input(boxes)
@@ -224,17 +242,27 @@ class LightDetTrack(nn.Module):
         return out
 
     def masks(self, encoded: Encoded, boxes: Tensor, windows: Optional[Sequence[int]] = None) -> Tensor:
-        """[K, M, M] mask probabilities of boxes [K, 4] (xyxy, frame pixels) in their boxes.
+        """[K, M, M] mask probabilities of boxes [K, 4] (xyxy, frame pixels) in their boxes, pooled
+        from the pass each box's input came from.
 
         windows: which input of the encoding each box is on (default: the first for all).
         """
         if len(boxes) == 0:
             return boxes.new_zeros(0, 28, 28)
         windows = list(windows) if windows is not None else [0] * len(boxes)
-        rois = [encoded.to_input(boxes[[j for j, w in enumerate(windows) if w == i]], i) for i in range(encoded.batch)]
-        order = [j for i in range(encoded.batch) for j, w in enumerate(windows) if w == i]
-        pooled = self.mask_pool(encoded.features, rois, [(encoded.size, encoded.size)] * encoded.batch)
-        probs = self._mask_logits(pooled).sigmoid()[:, 0]
+        passes = encoded.passes or crop_passes(encoded.features, encoded.windows, encoded.size)
+        mine = [passes[w] for w in windows]
+        pooled, order = [], []
+        for group in by_pass(mine):
+            source = mine[group[0]]
+            batch = len(next(iter(source.features.values())))
+            members: list[list[int]] = [[] for _ in range(batch)]
+            for j in group:
+                members[mine[j].index].append(j)
+            rois = [torch.cat([mine[j].to_input(boxes[j : j + 1]) for j in m]) if m else boxes.new_zeros(0, 4) for m in members]
+            pooled.append(self.mask_pool(source.features, rois, [source.input_size] * batch))
+            order += [j for m in members for j in m]
+        probs = self._mask_logits(torch.cat(pooled) if len(pooled) > 1 else pooled[0]).sigmoid()[:, 0]
         out = torch.empty_like(probs)
         out[order] = probs
         return out
