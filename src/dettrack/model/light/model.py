@@ -31,6 +31,7 @@ from . import runtime
 from .decode import decode_level, detections
 from .losses import distillation_losses, mask_loss, tracking_losses
 from .passes import FramePass, by_pass, crop_passes, scale_groups
+from .spatial import FILTER_STRIDE, at_level, filter_responses, solve_filter
 from .nanodet import INPUT_SIZE, STRIDES, NanoDet
 
 MASK_INSTANCES = 8  # instances per detection image that train the mask head
@@ -51,6 +52,8 @@ class LightDetTrack(nn.Module):
             crop the object spans about a quarter to a half of the input, where the stride-8
             level's cells seldom win: leaving its head out kept AO and saves most of the
             dense head's time (its maps still serve the template and the masks).
+        spatial_filter: weight of the spatial template's response in the tracking score
+            (spatial.py; 0: the score is the head's object probability alone).
     """
 
     family = FAMILY
@@ -62,6 +65,7 @@ class LightDetTrack(nn.Module):
         ridge_lambda: float = 0.1,
         mask_channels: int = 96,
         track_strides: Sequence[int] = (16, 32),
+        spatial_filter: float = 0.5,
     ) -> None:
         super().__init__()
         if input_size % 32 or input_size < 64:
@@ -69,7 +73,10 @@ class LightDetTrack(nn.Module):
         track_strides = sorted({int(s) for s in track_strides})
         if not track_strides or any(s not in STRIDES for s in track_strides):
             raise ValueError(f"track_strides must be some of the pyramid's strides {STRIDES}, got {track_strides}")
+        if not 0.0 <= spatial_filter <= 1.0:
+            raise ValueError(f"spatial_filter must be in [0, 1], got {spatial_filter}")
         self.track_strides = track_strides
+        self.spatial_filter = float(spatial_filter)
         self.input_size = input_size
         self.detector = NanoDet()
         channels = self.detector.neck.out_channels
@@ -94,6 +101,7 @@ class LightDetTrack(nn.Module):
             "ridge_lambda": ridge_lambda,
             "mask_channels": mask_channels,
             "track_strides": track_strides,
+            "spatial_filter": self.spatial_filter,
         }
         self.tracking_defaults: dict[str, Any] = {}
         self._teacher: list[NanoDet] = []  # the original detector, frozen, for distillation (not part of the model)
@@ -211,7 +219,8 @@ class LightDetTrack(nn.Module):
         return features
 
     def make_template(self, encoded: Encoded, boxes: Tensor) -> Tensor:
-        """Templates T_d [B, D] from an encoding of B crops (or one frame for every box) and boxes [B, 4] xyxy in frame pixels."""
+        """Templates [B, T] from an encoding of B crops (or one frame for every box) and boxes [B, 4]
+        xyxy in frame pixels: T_d [B, D], then, with spatial_filter, each object's spatial filter."""
         boxes = boxes.reshape(-1, 4).float()
         features = encoded.features
         if encoded.passes is not None:
@@ -220,23 +229,36 @@ class LightDetTrack(nn.Module):
             features = OrderedDict((k, f.expand(len(boxes), -1, -1, -1)) for k, f in features.items())
         inputs = encoded.to_input(boxes)
         sizes = [(encoded.size, encoded.size)] * len(boxes)
-        return self.template_builder(features, inputs, sizes, (encoded.size, encoded.size))
+        template = self.template_builder(features, inputs, sizes, (encoded.size, encoded.size))
+        if not self.spatial_filter:
+            return template
+        fmap = features[str(FILTER_STRIDE)]
+        filters = torch.stack([solve_filter(fmap[i], box) for i, box in enumerate(inputs)])
+        return torch.cat([template, filters.to(template.dtype)], 1)
 
     def candidates(self, encoded: Encoded, templates: Optional[Tensor], top_k: int = 100) -> list[Candidates]:
-        """Every template's best top_k cells, boxes in frame pixels, object probabilities ranked.
+        """Every template's best top_k cells, boxes in frame pixels, scores ranked: the object
+        probability, blended with the spatial filter's response where the templates carry one.
 
         encoded holds one input shared by all templates or one input per template.
         templates=None: no attention (class-agnostic detection).
         """
         features = OrderedDict((k, f) for k, f in encoded.features.items() if int(k) in self.track_strides)
+        filters = None
         if templates is not None:
+            channels = next(iter(features.values())).shape[1]
+            templates, filters = templates[:, :channels], templates[:, channels:]
             features, _ = reweight(features, templates)
         logits, boxes, _ = self._dense(features)
+        scores = logits.sigmoid()
+        if filters is not None and filters.shape[1] and self.spatial_filter:
+            response = filter_responses(encoded.features[str(FILTER_STRIDE)], filters)
+            cells = torch.cat([at_level(response, f.shape[-2:]).flatten(1) for f in features.values()], 1)
+            scores = (1 - self.spatial_filter) * scores + self.spatial_filter * cells.clamp(0, 1)
         out = []
-        count = logits.shape[0]
-        for i in range(count):
-            k = min(top_k, logits.shape[1])
-            score, index = logits[i].sigmoid().topk(k)
+        for i in range(scores.shape[0]):
+            k = min(top_k, scores.shape[1])
+            score, index = scores[i].topk(k)
             window = 0 if encoded.batch == 1 else i
             out.append(Candidates(encoded.to_frame(boxes[i, index], window), score))
         return out

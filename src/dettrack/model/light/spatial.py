@@ -1,0 +1,65 @@
+"""The spatial template: the paper's ridge regression, widened from one cell to k x k cells.
+
+T_d (model/template.py) is a 1 x 1 filter: it tells the object's features from the
+background's, not their layout, so among others of its kind (same colours, same parts) the
+object scores as they do. This filter is solved the same way, in closed form, on the template
+crop's stride-16 map: a k x k x C filter whose correlation answers a Gaussian at the object's
+centre and 0 elsewhere, every cell of the crop one sample (a correlation filter, as KCF and
+CSRT learn on pixels, here on the detector's features). Its response on a search crop, divided
+by its peak on the template crop, is blended into the candidates' scores.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+FILTER_STRIDE = 16  # the pyramid level the filter reads
+FILTER_SIZE = 5  # k: cells per side
+FILTER_LAMBDA = 0.1  # ridge strength relative to the mean squared norm of a sample
+FILTER_SIGMA = 0.25  # the label's width, relative to the object's size (at least half a cell)
+
+
+def solve_filter(fmap: Tensor, box: Tensor, stride: int = FILTER_STRIDE, size: int = FILTER_SIZE) -> Tensor:
+    """The filter of the object in `box` ([4] xyxy, input pixels) on its crop's map fmap [C, H, W]:
+    [C * size * size + 1], the filter flattened and its peak response on this crop."""
+    channels, height, width = fmap.shape
+    samples = F.unfold(fmap[None].float(), size, padding=size // 2)[0].T  # [H * W, C * k * k]
+    cx, cy = ((box[0] + box[2]) / 2 / stride - 0.5).item(), ((box[1] + box[3]) / 2 / stride - 0.5).item()
+    sigma = max(0.5, FILTER_SIGMA * math.sqrt(max(float((box[2] - box[0]) * (box[3] - box[1])), 1.0)) / stride)
+    ys, xs = torch.meshgrid(torch.arange(height, device=fmap.device), torch.arange(width, device=fmap.device), indexing="ij")
+    label = torch.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * sigma * sigma)).flatten().float()
+    lam = FILTER_LAMBDA * samples.pow(2).sum(1).mean().clamp(min=torch.finfo(torch.float32).tiny)
+    count, dim = samples.shape
+    if count < dim:  # dual form: a (H W) x (H W) system
+        gram = samples @ samples.T + lam * torch.eye(count, device=fmap.device)
+        weights = samples.T @ torch.linalg.solve(gram, label[:, None])[:, 0]
+    else:  # primal form: a (C k k) x (C k k) system
+        gram = samples.T @ samples + lam * torch.eye(dim, device=fmap.device)
+        weights = torch.linalg.solve(gram, samples.T @ label)
+    peak = (samples @ weights).max().clamp(min=1e-6)
+    return torch.cat([weights, peak[None]])
+
+
+def filter_responses(fmap: Tensor, filters: Tensor, size: int = FILTER_SIZE) -> Tensor:
+    """Normalised responses [B, 1, H, W] of B filters [B, C * k * k + 1] on fmap [B or 1, C, H, W]
+    (one map for all filters, or one each): 1 where a search crop answers as the template crop's
+    object did."""
+    count, channels = filters.shape[0], fmap.shape[1]
+    weights = filters[:, :-1].reshape(count, channels, size, size).to(fmap.dtype)
+    if fmap.shape[0] == 1:
+        out = F.conv2d(fmap, weights, padding=size // 2).transpose(0, 1)
+    else:
+        out = F.conv2d(fmap.reshape(1, -1, *fmap.shape[-2:]), weights, padding=size // 2, groups=count).transpose(0, 1)
+    return out / filters[:, -1].reshape(count, 1, 1, 1).to(fmap.dtype)
+
+
+def at_level(responses: Tensor, shape: tuple[int, int]) -> Tensor:
+    """Responses [B, 1, H, W] resampled to another level's cells: averaged over the cells a coarser
+    one covers, interpolated at a finer one's centres."""
+    if tuple(responses.shape[-2:]) == tuple(shape):
+        return responses
+    if shape[0] < responses.shape[-2]:
+        return F.adaptive_avg_pool2d(responses, shape)
+    return F.interpolate(responses, size=shape, mode="bilinear", align_corners=False)

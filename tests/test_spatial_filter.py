@@ -1,0 +1,93 @@
+"""The light family's spatial template: a ridge-regression correlation filter on the stride-16 map."""
+
+import pytest
+import torch
+
+from dettrack.data import open_dataset
+from dettrack.model.light import build_light_model
+from dettrack.model.light.spatial import at_level, filter_responses, solve_filter
+from dettrack.tracking.inputs import frame_to_tensor
+
+from conftest import shared_path
+
+
+@pytest.fixture(scope="module")
+def light():
+    return build_light_model(str(shared_path("weights", "nanodet_m.onnx")), input_size=320).eval()
+
+
+@pytest.fixture(scope="module")
+def camel():
+    seq = next(s for s in open_dataset("davis2016", shared_path("data", "davis2016")) if s.name == "camel")
+    return [frame_to_tensor(seq.frame(i)) for i in (0, 5)], seq.boxes[[0, 5]]
+
+
+def _crop(light, image, box, side=400):
+    x, y, w, h = box
+    window = (round(x + w / 2 - side / 2), round(y + h / 2 - side / 2), side)
+    with torch.inference_mode():
+        encoded = light.encode(image, [window], 320)
+    xyxy = torch.tensor([[x, y, x + w, y + h]], dtype=torch.float32)
+    return encoded, encoded.to_input(xyxy)[0]
+
+
+def test_the_filter_answers_one_at_the_object_on_its_own_crop(light, camel):
+    images, boxes = camel
+    encoded, box = _crop(light, images[0], boxes[0])
+    fmap = encoded.features["16"][0]
+    packed = solve_filter(fmap, box)
+    assert packed.shape == (fmap.shape[0] * 25 + 1,)
+    response = filter_responses(encoded.features["16"], packed[None])[0, 0]
+    row, col = divmod(int(response.argmax()), response.shape[1])
+    centre = ((box[:2] + box[2:]) / 2 / 16 - 0.5).tolist()
+    assert abs(col - centre[0]) <= 1 and abs(row - centre[1]) <= 1  # the peak is on the object
+    assert response.max().item() == pytest.approx(1.0, abs=1e-4)  # normalised by that peak
+    corners = torch.stack([response[0, 0], response[0, -1], response[-1, 0], response[-1, -1]])
+    assert corners.abs().max() < 0.5  # the background answers far less
+
+
+def test_the_filter_finds_the_object_in_a_later_frame(light, camel):
+    images, boxes = camel
+    encoded, box = _crop(light, images[0], boxes[0])
+    packed = solve_filter(encoded.features["16"][0], box)
+    later, later_box = _crop(light, images[1], boxes[0])  # the crop of the old box: the camel has moved within it
+    response = filter_responses(later.features["16"], packed[None])[0, 0]
+    row, col = divmod(int(response.argmax()), response.shape[1])
+    x, y, w, h = boxes[1]
+    truth = later.to_input(torch.tensor([[x, y, x + w, y + h]], dtype=torch.float32))[0] / 16
+    assert truth[0] - 1 <= col + 0.5 <= truth[2] + 1 and truth[1] - 1 <= row + 0.5 <= truth[3] + 1
+
+
+def test_one_map_for_many_filters_equals_one_map_each(light, camel):
+    images, boxes = camel
+    encoded, box = _crop(light, images[0], boxes[0])
+    fmap = encoded.features["16"]
+    filters = torch.stack([solve_filter(fmap[0], box), solve_filter(fmap[0], box + torch.tensor([16.0, 0, 16.0, 0]))])
+    shared = filter_responses(fmap, filters)
+    each = filter_responses(fmap.expand(2, -1, -1, -1).contiguous(), filters)
+    torch.testing.assert_close(shared, each, rtol=1e-4, atol=1e-4)
+    assert at_level(shared, (10, 10)).shape == (2, 1, 10, 10) and at_level(shared, (40, 40)).shape == (2, 1, 40, 40)
+    torch.testing.assert_close(at_level(shared, (10, 10))[0, 0, 0, 0], shared[0, 0, :2, :2].mean())
+
+
+def test_templates_carry_the_filter_and_the_score_blends_it(light, camel):
+    images, boxes = camel
+    encoded, _ = _crop(light, images[0], boxes[0])
+    x, y, w, h = boxes[0]
+    xyxy = torch.tensor([[x, y, x + w, y + h]], dtype=torch.float32)
+    with torch.inference_mode():
+        template = light.make_template(encoded, xyxy)
+        search, _ = _crop(light, images[1], boxes[0])
+        blended = light.candidates(search, template)[0]
+        light.spatial_filter = 0.0
+        try:
+            plain = light.candidates(search, template[:, :96])[0]  # T_d alone: the head's probability
+            alone = light.make_template(encoded, xyxy)
+        finally:
+            light.spatial_filter = 0.5
+    assert template.shape == (1, 96 + 96 * 25 + 1) and alone.shape == (1, 96)
+    torch.testing.assert_close(template[:, :96], alone)
+    assert not torch.equal(blended.scores, plain.scores)
+    assert 0.0 <= float(blended.scores.min()) and float(blended.scores.max()) <= 1.0
+    with pytest.raises(ValueError, match="spatial_filter must be in"):
+        build_light_model(spatial_filter=1.5)
