@@ -78,10 +78,10 @@ def test_templates_carry_the_filter_and_the_score_blends_it(light, camel):
     with torch.inference_mode():
         template = light.make_template(encoded, xyxy)
         search, _ = _crop(light, images[1], boxes[0])
-        blended = light.candidates(search, template)[0]
+        blended = light.candidates(search, template, top_k=10_000)[0]
         light.spatial_filter = 0.0
         try:
-            plain = light.candidates(search, template[:, :96])[0]  # T_d alone: the head's probability
+            plain = light.candidates(search, template[:, :96], top_k=10_000)[0]  # T_d alone: the head's probability
             alone = light.make_template(encoded, xyxy)
         finally:
             light.spatial_filter = 0.5
@@ -89,5 +89,11 @@ def test_templates_carry_the_filter_and_the_score_blends_it(light, camel):
     torch.testing.assert_close(template[:, :96], alone)
     assert not torch.equal(blended.scores, plain.scores)
     assert 0.0 <= float(blended.scores.min()) and float(blended.scores.max()) <= 1.0
+    # the blend ranks; the head's probability stays what an answer reports (presence)
+    assert plain.presence is None and torch.equal(plain.reported, plain.scores)
+    probability = {tuple(b.tolist()): float(p) for b, p in zip(plain.boxes, plain.scores)}
+    reported = {tuple(b.tolist()): float(p) for b, p in zip(blended.boxes, blended.reported)}
+    assert reported.keys() == probability.keys()
+    assert max(abs(reported[k] - probability[k]) for k in reported) < 1e-5
     with pytest.raises(ValueError, match="spatial_filter must be in"):
         build_light_model(spatial_filter=1.5)

@@ -79,10 +79,18 @@ def window_to_input(boxes: Tensor, window: Window, size: int) -> Tensor:
 
 @dataclass
 class Candidates:
-    """One template's candidates on one input, best first: boxes [K, 4] xyxy in frame pixels, scores [K] in [0, 1]."""
+    """One template's candidates on one input, best first: boxes [K, 4] xyxy in frame pixels,
+    scores [K] in [0, 1] that rank them, and where the ranking mixes in more than the network's
+    belief that a box is the object, that belief [K] (presence: what the answer reports)."""
 
     boxes: Tensor
     scores: Tensor
+    presence: Optional[Tensor] = None
+
+    @property
+    def reported(self) -> Tensor:
+        """The score an answer reports: presence where given, else the ranking score."""
+        return self.scores if self.presence is None else self.presence
 
 
 class TrackingModel(Protocol):

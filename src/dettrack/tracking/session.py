@@ -102,7 +102,7 @@ class TemplateTracker(StreamSession):
             if self.settings.smoothing:
                 picks = self._smoothed(encoded, objects, found, windows, inputs)
             else:
-                picks = [self._pick(o, c.boxes, c.scores, w) if len(c.scores) else None for o, c, w in zip(objects, found, windows)]
+                picks = [self._pick(o, c, w) if len(c.scores) else None for o, c, w in zip(objects, found, windows)]
                 if self.settings.masks:
                     picks = self._with_masks(encoded, picks, inputs)
         results = {}
@@ -121,14 +121,14 @@ class TemplateTracker(StreamSession):
         """The motion prior of the settings (span: the Hanning window's width in last-box sizes; ranking only)."""
         return MotionPrior(self.settings.window_influence, self.settings.scale_penalty, self.settings.size_rate, span)
 
-    def _pick(self, obj: _Object, boxes: Tensor, scores: Tensor, window: Window) -> tuple[Tensor, float]:
-        """The winning candidate (xyxy, frame pixels) and its network score."""
-        best = int(self._rank(obj, boxes, scores, window).argmax())
-        return boxes[best], float(scores[best])
+    def _pick(self, obj: _Object, found: Candidates, window: Window) -> tuple[Tensor, float, float]:
+        """The winning candidate (xyxy, frame pixels), its score and the score it reports."""
+        best = int(self._rank(obj, found.boxes, found.scores, window).argmax())
+        return found.boxes[best], float(found.scores[best]), float(found.reported[best])
 
     def _smoothed(
         self, encoded: Encoded, objects: list[_Object], found: list[Candidates], windows: list[Window], inputs: list[int]
-    ) -> list[Optional[tuple[Tensor, float, Tensor]]]:
+    ) -> list[Optional[tuple[Tensor, float, float, Tensor]]]:
         """The paper's temporal smoothness: each object's best candidates (by the motion prior), their
         masks, their scores blended with the masks' IoU with the previous answer; the best after that."""
         ranked = []
@@ -139,7 +139,7 @@ class TemplateTracker(StreamSession):
         boxes = torch.cat([b for b, _ in ranked])
         owners = [inputs[k] for k, count in enumerate(counts) for _ in range(count)]
         masks = self._masks(encoded, list(boxes), owners) if len(boxes) else []
-        picks: list[Optional[tuple[Tensor, float, Tensor]]] = []
+        picks: list[Optional[tuple[Tensor, float, float, Tensor]]] = []
         start = 0
         for obj, window, (b, scores), count in zip(objects, windows, ranked, counts):
             if not count:
@@ -151,11 +151,11 @@ class TemplateTracker(StreamSession):
             rescored = obj.smoother.rescore(scores, mine)
             best = int(self._rank(obj, b, rescored, window).argmax())
             obj.smoother.observe(mine[best])
-            picks.append((b[best], float(rescored[best]), mine[best]))
+            picks.append((b[best], float(rescored[best]), float(rescored[best]), mine[best]))
         return picks
 
-    def _with_masks(self, encoded: Encoded, picks: list[Optional[tuple[Tensor, float]]], inputs: list[int]) -> list[Any]:
-        """Each winner (box, score) with its mask, all in one call of the network."""
+    def _with_masks(self, encoded: Encoded, picks: list[Optional[tuple[Tensor, float, float]]], inputs: list[int]) -> list[Any]:
+        """Each winner (box, score, presence) with its mask, all in one call of the network."""
         chosen = [k for k, pick in enumerate(picks) if pick is not None]
         if not chosen:
             return picks
@@ -177,8 +177,10 @@ class TemplateTracker(StreamSession):
         self._widen(obj)
         return TrackResult(obj.box, 0.0, False, None)
 
-    def _answer(self, obj: _Object, box: Tensor, score: float, mask: Optional[Tensor] = None) -> TrackResult:
-        present = score >= self.settings.presence_threshold
+    def _answer(self, obj: _Object, box: Tensor, score: float, presence: float, mask: Optional[Tensor] = None) -> TrackResult:
+        """The answer for the winner: present when `presence` clears the threshold (it is what the
+        answer reports); its ranking `score` sets how far the box follows it."""
+        present = presence >= self.settings.presence_threshold
         winner = tuple(xyxy_to_xywh(box).tolist())
         if score >= self.settings.follow_threshold:
             obj.box = _inside(self._prior().follow(obj.box, winner, score), self.frame_size)
@@ -187,7 +189,7 @@ class TemplateTracker(StreamSession):
         else:
             self._widen(obj)
             reported = winner
-        return TrackResult(reported, score, present, None if mask is None else mask.cpu().numpy())
+        return TrackResult(reported, presence, present, None if mask is None else mask.cpu().numpy())
 
     def _widen(self, obj: _Object) -> None:
         """The object is taken as lost: its next crop grows by lost_growth (search_window stops it at twice the frame)."""

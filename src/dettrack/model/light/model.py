@@ -237,8 +237,10 @@ class LightDetTrack(nn.Module):
         return torch.cat([template, filters.to(template.dtype)], 1)
 
     def candidates(self, encoded: Encoded, templates: Optional[Tensor], top_k: int = 100) -> list[Candidates]:
-        """Every template's best top_k cells, boxes in frame pixels, scores ranked: the object
-        probability, blended with the spatial filter's response where the templates carry one.
+        """Every template's best top_k cells, boxes in frame pixels, ranked by the object
+        probability blended with the spatial filter's response where the templates carry one
+        (the probability alone is then their presence: a changed pose lowers the response, and
+        must not make a plainly visible object absent).
 
         encoded holds one input shared by all templates or one input per template.
         templates=None: no attention (class-agnostic detection).
@@ -250,17 +252,18 @@ class LightDetTrack(nn.Module):
             templates, filters = templates[:, :channels], templates[:, channels:]
             features, _ = reweight(features, templates)
         logits, boxes, _ = self._dense(features)
-        scores = logits.sigmoid()
+        probs = logits.sigmoid()
+        scores, presence = probs, None
         if filters is not None and filters.shape[1] and self.spatial_filter:
             response = filter_responses(encoded.features[str(FILTER_STRIDE)], filters)
             cells = torch.cat([at_level(response, f.shape[-2:]).flatten(1) for f in features.values()], 1)
-            scores = (1 - self.spatial_filter) * scores + self.spatial_filter * cells.clamp(0, 1)
+            scores, presence = (1 - self.spatial_filter) * probs + self.spatial_filter * cells.clamp(0, 1), probs
         out = []
         for i in range(scores.shape[0]):
             k = min(top_k, scores.shape[1])
             score, index = scores[i].topk(k)
             window = 0 if encoded.batch == 1 else i
-            out.append(Candidates(encoded.to_frame(boxes[i, index], window), score))
+            out.append(Candidates(encoded.to_frame(boxes[i, index], window), score, None if presence is None else presence[i, index]))
         return out
 
     def masks(self, encoded: Encoded, boxes: Tensor, windows: Optional[Sequence[int]] = None) -> Tensor:
