@@ -45,3 +45,20 @@ def small_model(**options) -> dettrack.DetTrack:
     )
     settings.update(options)
     return dettrack.build_model("mobilenet_v2_fpn", **settings)
+
+
+@pytest.fixture(scope="module")
+def light():
+    """The untrained light tracker: NanoDet-m converted from ../shared/weights, 320 px input."""
+    from dettrack.model.light import build_light_model
+
+    return build_light_model(str(shared_path("weights", "nanodet_m.onnx")), input_size=320).eval()
+
+
+@pytest.fixture(scope="module")
+def camel():
+    """The first 12 frames of DAVIS-2016 camel (H x W x 3 uint8) and their boxes (x, y, w, h)."""
+    from dettrack.data import open_dataset
+
+    seq = next(s for s in open_dataset("davis2016", shared_path("data", "davis2016")) if s.name == "camel")
+    return [seq.frame(i) for i in range(12)], seq.boxes[:12]

@@ -6,24 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from dettrack.data import open_dataset
 from dettrack.eval.metrics.overlap import iou_xywh
 from dettrack.model.light import build_light_model
 from dettrack.tracking.session import TemplateTracker, open_session
 from dettrack.tracking.settings import TrackingSettings
 
 from conftest import shared_path, small_model
-
-
-@pytest.fixture(scope="module")
-def light():
-    return build_light_model(str(shared_path("weights", "nanodet_m.onnx")), input_size=320).eval()
-
-
-@pytest.fixture(scope="module")
-def camel():
-    seq = next(s for s in open_dataset("davis2016", shared_path("data", "davis2016")) if s.name == "camel")
-    return [seq.frame(i) for i in range(12)], seq.boxes[:12]
 
 
 def test_settings_are_validated_with_their_names():

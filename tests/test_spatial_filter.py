@@ -3,7 +3,6 @@
 import pytest
 import torch
 
-from dettrack.data import open_dataset
 from dettrack.model.light import build_light_model
 from dettrack.model.light.spatial import at_level, filter_responses, solve_filter
 from dettrack.tracking.inputs import frame_to_tensor
@@ -12,14 +11,10 @@ from conftest import shared_path
 
 
 @pytest.fixture(scope="module")
-def light():
-    return build_light_model(str(shared_path("weights", "nanodet_m.onnx")), input_size=320).eval()
-
-
-@pytest.fixture(scope="module")
-def camel():
-    seq = next(s for s in open_dataset("davis2016", shared_path("data", "davis2016")) if s.name == "camel")
-    return [frame_to_tensor(seq.frame(i)) for i in (0, 5)], seq.boxes[[0, 5]]
+def pair(camel):
+    """Camel frames 0 and 5 as tensors, and their boxes."""
+    frames, boxes = camel
+    return [frame_to_tensor(frames[i]) for i in (0, 5)], boxes[[0, 5]]
 
 
 def _crop(light, image, box, side=400):
@@ -31,8 +26,8 @@ def _crop(light, image, box, side=400):
     return encoded, encoded.to_input(xyxy)[0]
 
 
-def test_the_filter_answers_one_at_the_object_on_its_own_crop(light, camel):
-    images, boxes = camel
+def test_the_filter_answers_one_at_the_object_on_its_own_crop(light, pair):
+    images, boxes = pair
     encoded, box = _crop(light, images[0], boxes[0])
     fmap = encoded.features["16"][0]
     packed = solve_filter(fmap, box)
@@ -46,8 +41,8 @@ def test_the_filter_answers_one_at_the_object_on_its_own_crop(light, camel):
     assert corners.abs().max() < 0.5  # the background answers far less
 
 
-def test_the_filter_finds_the_object_in_a_later_frame(light, camel):
-    images, boxes = camel
+def test_the_filter_finds_the_object_in_a_later_frame(light, pair):
+    images, boxes = pair
     encoded, box = _crop(light, images[0], boxes[0])
     packed = solve_filter(encoded.features["16"][0], box)
     later, later_box = _crop(light, images[1], boxes[0])  # the crop of the old box: the camel has moved within it
@@ -58,8 +53,8 @@ def test_the_filter_finds_the_object_in_a_later_frame(light, camel):
     assert truth[0] - 1 <= col + 0.5 <= truth[2] + 1 and truth[1] - 1 <= row + 0.5 <= truth[3] + 1
 
 
-def test_one_map_for_many_filters_equals_one_map_each(light, camel):
-    images, boxes = camel
+def test_one_map_for_many_filters_equals_one_map_each(light, pair):
+    images, boxes = pair
     encoded, box = _crop(light, images[0], boxes[0])
     fmap = encoded.features["16"]
     filters = torch.stack([solve_filter(fmap[0], box), solve_filter(fmap[0], box + torch.tensor([16.0, 0, 16.0, 0]))])
@@ -70,8 +65,8 @@ def test_one_map_for_many_filters_equals_one_map_each(light, camel):
     torch.testing.assert_close(at_level(shared, (10, 10))[0, 0, 0, 0], shared[0, 0, :2, :2].mean())
 
 
-def test_templates_carry_the_filter_and_the_score_blends_it(light, camel):
-    images, boxes = camel
+def test_templates_carry_the_filter_and_the_score_blends_it(light, pair):
+    images, boxes = pair
     encoded, _ = _crop(light, images[0], boxes[0])
     x, y, w, h = boxes[0]
     xyxy = torch.tensor([[x, y, x + w, y + h]], dtype=torch.float32)
@@ -97,3 +92,18 @@ def test_templates_carry_the_filter_and_the_score_blends_it(light, camel):
     assert max(abs(reported[k] - probability[k]) for k in reported) < 1e-5
     with pytest.raises(ValueError, match="spatial_filter must be in"):
         build_light_model(spatial_filter=1.5)
+
+
+def test_many_objects_on_the_coarse_level_alone_still_read_the_filters_level(pair):
+    """Shared passes cut out the filter's stride-16 maps even when only stride 32 gives candidates."""
+    coarse = build_light_model(str(shared_path("weights", "nanodet_m.onnx")), input_size=320, track_strides=[32]).eval()
+    images, boxes = pair
+    x, y, w, h = boxes[0]
+    windows = [(round(x + w / 2 - 150) + dx, round(y + h / 2 - 150), 300) for dx in (-20, 0, 20)]
+    xyxy = torch.tensor([[x, y, x + w, y + h]], dtype=torch.float32).expand(3, 4)
+    with torch.inference_mode():
+        template = coarse.make_template(coarse.encode(images[0], windows, 320), xyxy)
+        shared = coarse.encode(images[1], windows, 320)
+        found = coarse.candidates(shared, template)
+    assert sorted(shared.features) == ["16", "32"]
+    assert len(found) == 3 and all(len(c.scores) == 100 and c.presence is not None for c in found)

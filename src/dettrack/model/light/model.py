@@ -150,7 +150,7 @@ class LightDetTrack(nn.Module):
         windows: (left, top, side) squares in frame pixels, each resized to size x size
         (default input_size); parts outside the frame are black, as in NanoDet's letterbox.
         Many windows at inference share passes over the frame (passes.py): features then holds
-        the levels the candidates read, and Encoded.passes the pass each window came from.
+        the levels candidates() reads, and Encoded.passes the pass each window came from.
         """
         size = size or self.input_size
         frame = (int(image.shape[-2]), int(image.shape[-1]))
@@ -158,7 +158,7 @@ class LightDetTrack(nn.Module):
         if len(windows) == 1 or self.training:
             return Encoded(self._pyramid(crop_images(image, windows, size)), windows, size, frame)
         passes = self._passes(image, windows, size)
-        return Encoded(self._cut_out(passes, windows, size, self.track_strides), windows, size, frame, passes=passes)
+        return Encoded(self._cut_out(passes, windows, size, self._read_strides()), windows, size, frame, passes=passes)
 
     def _passes(self, image: Tensor, windows: list[Window], size: int) -> list[FramePass]:
         """The pass each of many crops comes from. Crops of about the same scale (within
@@ -413,6 +413,10 @@ class LightDetTrack(nn.Module):
         if self._fast(pooled):
             return runtime.onnx_module(self._mask_net, pooled[:1])(pooled)
         return self._mask_net(pooled)
+
+    def _read_strides(self) -> list[int]:
+        """The levels candidates() reads: the tracking levels, and the spatial filter's."""
+        return sorted(set(self.track_strides) | ({FILTER_STRIDE} if self.spatial_filter else set()))
 
     def _fast(self, inputs: Tensor) -> bool:
         """Whether this call runs on onnxruntime: CPU inference without gradients, with it installed."""
