@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from dettrack.model.light import build_light_model
-from dettrack.model.light.spatial import at_level, filter_responses, solve_filter
+from dettrack.model.light.spatial import at_level, filter_loss, filter_responses, gaussian_label, solve_filter
 from dettrack.tracking.inputs import frame_to_tensor
 
 from conftest import shared_path
@@ -107,3 +107,40 @@ def test_many_objects_on_the_coarse_level_alone_still_read_the_filters_level(pai
         found = coarse.candidates(shared, template)
     assert sorted(shared.features) == ["16", "32"]
     assert len(found) == 3 and all(len(c.scores) == 100 and c.presence is not None for c in found)
+
+
+def test_the_filter_loss_is_low_where_the_object_is_and_trains_the_features(light, pair):
+    images, boxes = pair
+    template, t_box = _crop(light, images[0], boxes[0])
+    search, _ = _crop(light, images[1], boxes[0])
+    x, y, w, h = boxes[1]
+    truth = search.to_input(torch.tensor([[x, y, x + w, y + h]], dtype=torch.float32))[0]
+    t_map = template.features["16"].clone().requires_grad_(True)
+    s_map = search.features["16"].clone().requires_grad_(True)
+    right = filter_loss(t_map, t_box[None], s_map, [truth])
+    elsewhere = filter_loss(t_map, t_box[None], s_map, [truth + torch.tensor([120.0, 0.0, 120.0, 0.0])])
+    absent = filter_loss(t_map, t_box[None], s_map, [truth.new_zeros(0)])
+    assert right < elsewhere and right < absent  # the camel answers where it is, not elsewhere or nowhere
+    right.backward()
+    assert t_map.grad.abs().sum() > 0 and s_map.grad.abs().sum() > 0  # through the closed-form solve too
+    label = gaussian_label(truth, (20, 20))
+    row, col = divmod(int(label.argmax()), 20)
+    assert label.max() <= 1.0 and abs(col + 0.5 - (truth[0] + truth[2]).item() / 32) <= 0.5 and abs(row + 0.5 - (truth[1] + truth[3]).item() / 32) <= 0.5
+
+
+def test_tracking_batches_train_the_filter_only_with_the_spatial_template(light, pair):
+    images, boxes = pair
+    x, y, w, h = boxes[1]
+    targets = [{"boxes": torch.tensor([[x, y, x + w, y + h]], dtype=torch.float32), "labels": torch.ones(1, dtype=torch.int64)}]
+    x, y, w, h = boxes[0]
+    template_boxes = torch.tensor([[x, y, x + w, y + h]], dtype=torch.float32)
+    light.train()
+    try:
+        with_filter = light(images[1:], targets, images[:1], template_boxes)
+        light.spatial_filter = 0.0
+        without = light(images[1:], targets, images[:1], template_boxes)
+    finally:
+        light.spatial_filter = 0.5
+        light.eval()
+    assert with_filter["loss_track_filter"] > 0 and torch.isfinite(with_filter["loss_track_filter"])
+    assert "loss_track_filter" not in without

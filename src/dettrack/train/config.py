@@ -73,7 +73,7 @@ TRACKING_DEFAULTS: dict[str, Any] = TrackingSettings.from_mapping(PAPER_TRACKING
 # the loss terms of torchvision's Mask R-CNN, in detection and tracking alike
 LOSSES = ("loss_objectness", "loss_rpn_box_reg", "loss_classifier", "loss_box_reg", "loss_mask")
 # the light family's (model.light.losses)
-LIGHT_LOSSES = ("loss_track_cls", "loss_track_box", "loss_track_dfl", "loss_distill_cls", "loss_distill_box", "loss_mask")
+LIGHT_LOSSES = ("loss_track_cls", "loss_track_box", "loss_track_dfl", "loss_track_filter", "loss_distill_cls", "loss_distill_box", "loss_mask")
 
 SECTIONS = {"model": None, "data": DATA_DEFAULTS, "val": VAL_DEFAULTS, "train": TRAIN_DEFAULTS, "tracking": TRACKING_DEFAULTS}
 

@@ -31,7 +31,7 @@ from . import runtime
 from .decode import decode_level, detections
 from .losses import distillation_losses, mask_loss, tracking_losses
 from .passes import FramePass, by_pass, crop_passes, scale_groups
-from .spatial import FILTER_STRIDE, at_level, filter_responses, solve_filter
+from .spatial import FILTER_STRIDE, at_level, filter_loss, filter_responses, solve_filter
 from .nanodet import INPUT_SIZE, STRIDES, NanoDet
 
 MASK_INSTANCES = 8  # instances per detection image that train the mask head
@@ -364,6 +364,9 @@ class LightDetTrack(nn.Module):
         in_boxes = [_visible(self._to_input(t["boxes"][0], w), size) if len(t["boxes"]) else t["boxes"].new_zeros(0) for t, w in zip(targets, s_windows)]
         sizes = [tuple(f.shape[-2:]) for f in s_features.values()]
         losses = tracking_losses(logits, boxes, regs, in_boxes, sizes)
+        if self.spatial_filter:
+            key = str(FILTER_STRIDE)
+            losses["loss_track_filter"] = filter_loss(features[key], t_boxes, s_features[key], in_boxes)
         with_masks = [i for i, (t, b) in enumerate(zip(targets, in_boxes)) if "masks" in t and b.numel()]
         if with_masks:
             masks = torch.cat([crop_images(targets[i]["masks"][:1].float(), [s_windows[i]], size)[0] for i in with_masks])

@@ -6,7 +6,10 @@ object scores as they do. This filter is solved the same way, in closed form, on
 crop's stride-16 map: a k x k x C filter whose correlation answers a Gaussian at the object's
 centre and 0 elsewhere, every cell of the crop one sample (a correlation filter, as KCF and
 CSRT learn on pixels, here on the detector's features). Its response on a search crop, divided
-by its peak on the template crop, is blended into the candidates' scores.
+by its peak on the template crop, is blended into the candidates' scores. Training solves the
+same filter on each pair's template crop and pulls its response on the search crop towards the
+Gaussian at the object there (filter_loss), so the neck learns features that tell one instance
+from its look-alikes (DCFNet's idea, on the paper's pairs).
 """
 
 import math
@@ -24,12 +27,8 @@ FILTER_SIGMA = 0.25  # the label's width, relative to the object's size (at leas
 def solve_filter(fmap: Tensor, box: Tensor, stride: int = FILTER_STRIDE, size: int = FILTER_SIZE) -> Tensor:
     """The filter of the object in `box` ([4] xyxy, input pixels) on its crop's map fmap [C, H, W]:
     [C * size * size + 1], the filter flattened and its peak response on this crop."""
-    channels, height, width = fmap.shape
     samples = F.unfold(fmap[None].float(), size, padding=size // 2)[0].T  # [H * W, C * k * k]
-    cx, cy = ((box[0] + box[2]) / 2 / stride - 0.5).item(), ((box[1] + box[3]) / 2 / stride - 0.5).item()
-    sigma = max(0.5, FILTER_SIGMA * math.sqrt(max(float((box[2] - box[0]) * (box[3] - box[1])), 1.0)) / stride)
-    ys, xs = torch.meshgrid(torch.arange(height, device=fmap.device), torch.arange(width, device=fmap.device), indexing="ij")
-    label = torch.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * sigma * sigma)).flatten().float()
+    label = gaussian_label(box, tuple(fmap.shape[-2:]), stride).flatten()
     lam = FILTER_LAMBDA * samples.pow(2).sum(1).mean().clamp(min=torch.finfo(torch.float32).tiny)
     count, dim = samples.shape
     if count < dim:  # dual form: a (H W) x (H W) system
@@ -40,6 +39,29 @@ def solve_filter(fmap: Tensor, box: Tensor, stride: int = FILTER_STRIDE, size: i
         weights = torch.linalg.solve(gram, samples.T @ label)
     peak = (samples @ weights).max().clamp(min=1e-6)
     return torch.cat([weights, peak[None]])
+
+
+def gaussian_label(box: Tensor, shape: tuple[int, int], stride: int = FILTER_STRIDE) -> Tensor:
+    """The filter's wanted answer [H, W] on a map of the given shape: a Gaussian of peak 1 at the
+    centre of box ([4] xyxy, input pixels), its width FILTER_SIGMA x the object's size."""
+    height, width = shape
+    cx, cy = ((box[0] + box[2]) / 2 / stride - 0.5).item(), ((box[1] + box[3]) / 2 / stride - 0.5).item()
+    sigma = max(0.5, FILTER_SIGMA * math.sqrt(max(float((box[2] - box[0]) * (box[3] - box[1])), 1.0)) / stride)
+    ys, xs = torch.meshgrid(torch.arange(height, device=box.device), torch.arange(width, device=box.device), indexing="ij")
+    return torch.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * sigma * sigma)).float()
+
+
+def filter_loss(template_maps: Tensor, template_boxes: Tensor, search_maps: Tensor, search_boxes: list[Tensor]) -> Tensor:
+    """Squared error, summed over cells and averaged over pairs, of each filter solved on a template
+    crop's map [B, C, H, W] (its object in template_boxes [B, 4]) against the wanted answer on its
+    search crop's map: the Gaussian at search_boxes[i] ([4] input pixels), or 0 everywhere where the
+    object is absent (an empty tensor). Differentiable through the closed-form solve."""
+    terms = []
+    for t_map, t_box, s_map, s_box in zip(template_maps, template_boxes, search_maps, search_boxes):
+        response = filter_responses(s_map[None], solve_filter(t_map, t_box)[None])[0, 0]
+        wanted = gaussian_label(s_box, tuple(s_map.shape[-2:])) if s_box.numel() else torch.zeros_like(response)
+        terms.append((response - wanted.to(response.dtype)).pow(2).sum())
+    return torch.stack(terms).mean()
 
 
 def filter_responses(fmap: Tensor, filters: Tensor, size: int = FILTER_SIZE) -> Tensor:
