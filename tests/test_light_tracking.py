@@ -136,17 +136,19 @@ def test_tracking_losses_fall_when_trained_on_a_pair(camel):
     searches, targets, templates, boxes = _pair(camel)
     params = [p for n, p in model.named_parameters() if n.startswith(("detector.head", "objectness"))]
     optimizer = torch.optim.Adam(params, lr=1e-3)
-    totals = []
+    totals, filter_terms = [], []
     for _ in range(6):
         torch.manual_seed(0)  # the same search crop every step
         losses = model(searches, targets, template_images=templates, template_boxes=boxes)
-        assert set(losses) == {"loss_track_cls", "loss_track_box", "loss_track_dfl"}
+        assert set(losses) == {"loss_track_cls", "loss_track_box", "loss_track_dfl", "loss_track_filter"}
+        filter_terms.append(float(losses.pop("loss_track_filter").detach()))
         total = sum(losses.values())
         optimizer.zero_grad()
         total.backward()
         optimizer.step()
         totals.append(float(total.detach()))
     assert totals[-1] < 0.8 * totals[0], totals
+    assert filter_terms[-1] == pytest.approx(filter_terms[0], rel=1e-5)  # the filter reads the pyramid, not the head
 
 
 def test_detection_batches_distil_from_the_original_detector(camel):
