@@ -70,16 +70,17 @@ def test_templates_carry_the_filter_and_the_score_blends_it(light, pair):
     encoded, _ = _crop(light, images[0], boxes[0])
     x, y, w, h = boxes[0]
     xyxy = torch.tensor([[x, y, x + w, y + h]], dtype=torch.float32)
-    with torch.inference_mode():
-        template = light.make_template(encoded, xyxy)
-        search, _ = _crop(light, images[1], boxes[0])
-        blended = light.candidates(search, template, top_k=10_000)[0]
-        light.spatial_filter = 0.0
-        try:
+    light.class_profile = 0.0  # the filter alone (test_class_profile.py: the profile)
+    try:
+        with torch.inference_mode():
+            template = light.make_template(encoded, xyxy)
+            search, _ = _crop(light, images[1], boxes[0])
+            blended = light.candidates(search, template, top_k=10_000)[0]
+            light.spatial_filter = 0.0
             plain = light.candidates(search, template[:, :96], top_k=10_000)[0]  # T_d alone: the head's probability
             alone = light.make_template(encoded, xyxy)
-        finally:
-            light.spatial_filter = 0.5
+    finally:
+        light.spatial_filter, light.class_profile = 0.5, 0.5
     assert template.shape == (1, 96 + 96 * 25 + 1) and alone.shape == (1, 96)
     torch.testing.assert_close(template[:, :96], alone)
     assert not torch.equal(blended.scores, plain.scores)

@@ -28,11 +28,11 @@ from ..attention import reweight
 from ..interface import Candidates, Encoded, Window, window_to_input
 from ..template import TemplateBuilder
 from . import runtime
-from .decode import decode_level, detections
+from .decode import cell_centres, decode_level, detections
 from .losses import distillation_losses, mask_loss, tracking_losses
 from .passes import FramePass, by_pass, crop_passes, scale_groups
 from .spatial import FILTER_STRIDE, at_level, filter_loss, filter_responses, solve_filter
-from .nanodet import INPUT_SIZE, STRIDES, NanoDet
+from .nanodet import INPUT_SIZE, NUM_CLASSES, STRIDES, NanoDet
 
 MASK_INSTANCES = 8  # instances per detection image that train the mask head
 SHARED_SCALE = 1.25  # crops whose sizes differ by at most this factor may share one pyramid pass
@@ -54,6 +54,13 @@ class LightDetTrack(nn.Module):
             dense head's time (its maps still serve the template and the masks).
         spatial_filter: weight of the spatial template's response in the tracking score
             (spatial.py; 0: the score is the head's object probability alone).
+        class_profile: temperature of the template's class profile (0: off). The head's object
+            logit is its largest COCO class logit, so any person or giraffe outranks a helmet or
+            a glass. With a profile, the template also keeps which COCO classes its object
+            resembles (their probabilities on the template crop, sharpened by 1 / temperature,
+            summing to 1), and the ranking reads each cell's class logits weighted by that
+            profile: an object of another kind no longer outranks the target for being more of
+            an object. The presence term stays the largest class probability.
     """
 
     family = FAMILY
@@ -66,6 +73,7 @@ class LightDetTrack(nn.Module):
         mask_channels: int = 96,
         track_strides: Sequence[int] = (16, 32),
         spatial_filter: float = 0.5,
+        class_profile: float = 0.5,
     ) -> None:
         super().__init__()
         if input_size % 32 or input_size < 64:
@@ -75,8 +83,11 @@ class LightDetTrack(nn.Module):
             raise ValueError(f"track_strides must be some of the pyramid's strides {STRIDES}, got {track_strides}")
         if not 0.0 <= spatial_filter <= 1.0:
             raise ValueError(f"spatial_filter must be in [0, 1], got {spatial_filter}")
+        if class_profile < 0:
+            raise ValueError(f"class_profile must be 0 (off) or a temperature > 0, got {class_profile}")
         self.track_strides = track_strides
         self.spatial_filter = float(spatial_filter)
+        self.class_profile = float(class_profile)
         self.input_size = input_size
         self.detector = NanoDet()
         channels = self.detector.neck.out_channels
@@ -103,6 +114,8 @@ class LightDetTrack(nn.Module):
             "track_strides": track_strides,
             "spatial_filter": self.spatial_filter,
         }
+        if class_profile:
+            self.config["class_profile"] = self.class_profile
         self.tracking_defaults: dict[str, Any] = {}
         self._teacher: list[NanoDet] = []  # the original detector, frozen, for distillation (not part of the model)
         # CPU inference runs the trunk and PAN on onnxruntime when it is installed ("torch": never)
@@ -230,11 +243,31 @@ class LightDetTrack(nn.Module):
         inputs = encoded.to_input(boxes)
         sizes = [(encoded.size, encoded.size)] * len(boxes)
         template = self.template_builder(features, inputs, sizes, (encoded.size, encoded.size))
-        if not self.spatial_filter:
-            return template
-        fmap = features[str(FILTER_STRIDE)]
-        filters = torch.stack([solve_filter(fmap[i], box) for i, box in enumerate(inputs)])
-        return torch.cat([template, filters.to(template.dtype)], 1)
+        parts = [template]
+        if self.spatial_filter:
+            fmap = features[str(FILTER_STRIDE)]
+            parts.append(torch.stack([solve_filter(fmap[i], box) for i, box in enumerate(inputs)]).to(template.dtype))
+        if self.class_profile:
+            parts.append(self._class_profiles(features, template, inputs).to(template.dtype))
+        return torch.cat(parts, 1) if len(parts) > 1 else template
+
+    def _class_profiles(self, features: "OrderedDict[str, Tensor]", templates: Tensor, boxes: Tensor) -> Tensor:
+        """Each object's class profile [B, 80]: the mean class probabilities of the tracking
+        levels' cells in the middle half of its box (boxes [B, 4], input pixels) on its
+        template-reweighted crop, sharpened by 1 / class_profile and summing to 1."""
+        levels = OrderedDict((k, f) for k, f in features.items() if int(k) in self.track_strides)
+        reweighted, _ = reweight(levels, templates)
+        centre, half = (boxes[:, :2] + boxes[:, 2:]) / 2, (boxes[:, 2:] - boxes[:, :2]) / 4
+        total, count = 0.0, 0.0
+        for name, feature in reweighted.items():
+            stride = int(name)
+            _, cls, _ = self.detector.head.level(feature, STRIDES.index(stride))
+            cells = cell_centres(cls.shape[-2], cls.shape[-1], stride, cls.device)
+            near = ((cells[None] - centre[:, None]).abs() <= half.clamp(min=stride / 2)[:, None]).all(-1).float()  # [B, N]
+            total = total + torch.einsum("bkn,bn->bk", cls.sigmoid().flatten(2), near)
+            count = count + near.sum(1, keepdim=True)
+        profile = (total / count.clamp(min=1)).pow(1 / self.class_profile)
+        return profile / profile.sum(1, keepdim=True).clamp(min=torch.finfo(profile.dtype).tiny)
 
     def candidates(self, encoded: Encoded, templates: Optional[Tensor], top_k: int = 100) -> list[Candidates]:
         """Every template's best top_k cells, boxes in frame pixels, ranked by the object
@@ -246,18 +279,22 @@ class LightDetTrack(nn.Module):
         templates=None: no attention (class-agnostic detection).
         """
         features = OrderedDict((k, f) for k, f in encoded.features.items() if int(k) in self.track_strides)
-        filters = None
+        filters, profiles = None, None
         if templates is not None:
             channels = next(iter(features.values())).shape[1]
             templates, filters = templates[:, :channels], templates[:, channels:]
+            if self.class_profile:
+                filters, profiles = filters[:, :-NUM_CLASSES], filters[:, -NUM_CLASSES:]
             features, _ = reweight(features, templates)
-        logits, boxes, _ = self._dense(features)
+        logits, boxes, _, ranking = self._dense(features, profiles)
         probs = logits.sigmoid()
         scores, presence = probs, None
+        if profiles is not None:
+            scores, presence = ranking.sigmoid(), probs
         if filters is not None and filters.shape[1] and self.spatial_filter:
             response = filter_responses(encoded.features[str(FILTER_STRIDE)], filters)
             cells = torch.cat([at_level(response, f.shape[-2:]).flatten(1) for f in features.values()], 1)
-            scores, presence = (1 - self.spatial_filter) * probs + self.spatial_filter * cells.clamp(0, 1), probs
+            scores, presence = (1 - self.spatial_filter) * scores + self.spatial_filter * cells.clamp(0, 1), probs
         out = []
         for i in range(scores.shape[0]):
             k = min(top_k, scores.shape[1])
@@ -360,7 +397,7 @@ class LightDetTrack(nn.Module):
         s_windows = [_search_crop(t["boxes"], context, tuple(img.shape[-2:])) for img, t in zip(searches, targets)]
         s_features = self.detector.pyramid(self._inputs(searches, s_windows))
         reweighted, _ = reweight(s_features, templates)
-        logits, boxes, regs = self._dense(reweighted)
+        logits, boxes, regs, _ = self._dense(reweighted)
         in_boxes = [_visible(self._to_input(t["boxes"][0], w), size) if len(t["boxes"]) else t["boxes"].new_zeros(0) for t, w in zip(targets, s_windows)]
         sizes = [tuple(f.shape[-2:]) for f in s_features.values()]
         losses = tracking_losses(logits, boxes, regs, in_boxes, sizes)
@@ -426,19 +463,25 @@ class LightDetTrack(nn.Module):
         fast = self.runtime == "onnxruntime" and inputs.device.type == "cpu" and not (self.training or torch.is_grad_enabled())
         return fast and runtime.available()
 
-    def _dense(self, features: "OrderedDict[str, Tensor]") -> tuple[Tensor, Tensor, Tensor]:
+    def _dense(
+        self, features: "OrderedDict[str, Tensor]", profiles: Optional[Tensor] = None
+    ) -> tuple[Tensor, Tensor, Tensor, Optional[Tensor]]:
         """Object logits [B, N], boxes [B, N, 4] (input pixels) and distance logits [B, N, 32] over
-        all cells of the given levels (keyed by stride, finest first)."""
-        logits, boxes, regs = [], [], []
+        all cells of the given levels (keyed by stride, finest first); with class profiles
+        [B, 80], also the ranking logits [B, N] (the class logits weighted by the profile, in
+        place of their largest; None without)."""
+        logits, boxes, regs, ranking = [], [], [], []
         for name, feature in features.items():
             stride = int(name)
             index = STRIDES.index(stride)
             tower, cls, reg = self.detector.head.level(feature, index)
-            logit = cls.amax(1, keepdim=True) + self.objectness[index](tower)
-            logits.append(logit.flatten(1))
+            correction = self.objectness[index](tower)
+            logits.append((cls.amax(1, keepdim=True) + correction).flatten(1))
+            if profiles is not None:
+                ranking.append((torch.einsum("bk,bkhw->bhw", profiles.to(cls.dtype), cls)[:, None] + correction).flatten(1))
             boxes.append(decode_level(reg, stride))
             regs.append(reg.flatten(2).transpose(1, 2))
-        return torch.cat(logits, 1), torch.cat(boxes, 1), torch.cat(regs, 1)
+        return torch.cat(logits, 1), torch.cat(boxes, 1), torch.cat(regs, 1), torch.cat(ranking, 1) if ranking else None
 
 
 # COCO category id (1..90) of each of the 80 detector classes: the sorted ids that name a category
