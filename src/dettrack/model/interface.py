@@ -51,6 +51,14 @@ class Encoded:
         (the `windows` argument of masks): its own, or the one input they all share."""
         return list(range(count)) if self.batch > 1 or self.attended is not None else [0] * count
 
+    def select(self, indices: Sequence[int]) -> "Encoded":
+        """The encoding of some of its inputs, in the given order (e.g. to make templates on a few of
+        many crops); without what candidates() kept (attended)."""
+        indices = list(indices)
+        features = OrderedDict((k, f[indices]) for k, f in self.features.items())
+        passes = None if self.passes is None else [self.passes[i] for i in indices]
+        return Encoded(features, [self.windows[i] for i in indices], self.size, self.frame_size, self.frame_input, None, passes)
+
     def to_input(self, boxes: Tensor, index: int = 0) -> Tensor:
         """Frame-pixel xyxy boxes -> the pixels of input `index`."""
         if self.frame_input is None:

@@ -105,10 +105,25 @@ class TemplateTracker(StreamSession):
                 picks = [self._pick(o, c, w) if len(c.scores) else None for o, c, w in zip(objects, found, windows)]
                 if self.settings.masks:
                     picks = self._with_masks(encoded, picks, inputs)
-        results = {}
-        for i, obj, pick in zip(ids, objects, picks):
-            results[i] = self._missing(obj) if pick is None else self._answer(obj, *pick)
+            results = {}
+            for i, obj, pick in zip(ids, objects, picks):
+                results[i] = self._missing(obj) if pick is None else self._answer(obj, *pick)
+            if self.settings.template_update and self.frame_index % self.settings.update_every == 0:
+                self._update_templates(encoded, objects, picks, inputs)
         return results
+
+    def _update_templates(self, encoded: Encoded, objects: list[_Object], picks: list[Any], inputs: list[int]) -> None:
+        """Move each object answered present towards the template the model makes on its answer in this
+        frame, by template_update (a running average: the first frame's weight decays, never to 0 at once)."""
+        threshold = self.settings.presence_threshold
+        due = [k for k, pick in enumerate(picks) if pick is not None and pick[2] >= threshold]
+        if not due:
+            return
+        boxes = torch.stack([picks[k][0] for k in due])
+        source = encoded if encoded.batch == 1 else encoded.select([inputs[k] for k in due])
+        fresh = self.model.make_template(source, boxes).float()
+        for k, template in zip(due, fresh):
+            objects[k].template = torch.lerp(objects[k].template, template[None], self.settings.template_update)
 
     def _rank(self, obj: _Object, boxes: Tensor, scores: Tensor, window: Window) -> Tensor:
         """The candidates' ranking scores: the scores under the motion prior around the last box."""

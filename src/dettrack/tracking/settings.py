@@ -38,6 +38,11 @@ class TrackingSettings:
         cost of a full-frame pass; the Mask R-CNN family's default). search_size is then unused.
     smoothing: the paper's temporal smoothness: the candidates' scores are blended with the
         IoU of their masks with the previous answer (tracking.TemporalSmoother; masks needed).
+    template_update: how far an object's template moves, at each update, towards the one the
+        model makes on its latest answer, when that answer is present (0: the first frame's
+        template throughout, the paper's tracker). A running average of templates follows an
+        object whose look changes, as correlation-filter trackers update theirs.
+    update_every: frames between template updates (each costs about one make_template).
     """
 
     presence_threshold: float = 0.3
@@ -53,15 +58,19 @@ class TrackingSettings:
     masks: bool = True
     full_frame: bool = False
     smoothing: bool = False
+    template_update: float = 0.0
+    update_every: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold"):
+        for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold", "template_update"):
             _in_range(name, getattr(self, name), 0.0, 1.0)
         _in_range("size_rate", self.size_rate, 0.0, 1.0, low_open=True)
         if not (isinstance(self.scale_penalty, (int, float)) and not isinstance(self.scale_penalty, bool) and self.scale_penalty >= 0):
             raise ValueError(f"scale_penalty must be a number >= 0, got {self.scale_penalty!r}")
         if not isinstance(self.search_size, int) or isinstance(self.search_size, bool) or self.search_size < 64 or self.search_size % 32:
             raise ValueError(f"search_size must be an integer multiple of 32, at least 64, got {self.search_size!r}")
+        if not isinstance(self.update_every, int) or isinstance(self.update_every, bool) or self.update_every < 1:
+            raise ValueError(f"update_every must be an integer >= 1 (frames), got {self.update_every!r}")
         if not self.context > 1.0:
             raise ValueError(f"context must be > 1 (the crop must hold the object), got {self.context!r}")
         if not (self.template_context == 0 or self.template_context > 1.0):
