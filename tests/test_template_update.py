@@ -7,6 +7,7 @@ import torch
 
 from dettrack.crops import search_window
 from dettrack.eval.metrics.overlap import iou_xywh
+from dettrack.model.light.spatial import FILTER_STRIDE, solve_filter
 from dettrack.tracking import frame_to_tensor
 from dettrack.tracking.session import TemplateTracker
 from dettrack.tracking.settings import TrackingSettings
@@ -23,8 +24,9 @@ def test_settings_are_validated():
         TrackingSettings(update_every=0)
 
 
-def test_template_moves_towards_the_one_made_on_the_answer(light, camel):
-    """After one present answer the template is lerp(first, make_template(the search crop, the winner), rate)."""
+def test_light_update_moves_the_spatial_filter_alone(light, camel):
+    """After one present answer the filter part is lerp(first, the filter solved on the search crop's
+    answer, rate); T_d and the class profile stay the template frame's."""
     frames, boxes = camel
     rate = 0.25
     session = TemplateTracker(light, TrackingSettings(template_update=rate, size_rate=1.0, **CROP))
@@ -36,9 +38,27 @@ def test_template_moves_towards_the_one_made_on_the_answer(light, camel):
     window = search_window(tuple(float(v) for v in boxes[0]), CROP["context"], frames[1].shape[:2])
     with torch.inference_mode():
         encoded = light.encode(frame_to_tensor(frames[1]), [window], CROP["search_size"])
-        fresh = light.make_template(encoded, torch.tensor([[x, y, x + w, y + h]]))
-    torch.testing.assert_close(session.objects["camel"].template, torch.lerp(first, fresh, rate), atol=1e-4, rtol=1e-4)
-    assert not torch.allclose(first, session.objects["camel"].template)
+        box = encoded.to_input(torch.tensor([[x, y, x + w, y + h]]))[0]
+        fresh = solve_filter(encoded.features[str(FILTER_STRIDE)][0], box)
+    start = light.detector.neck.out_channels
+    end = start + len(fresh)
+    updated = session.objects["camel"].template
+    torch.testing.assert_close(updated[0, start:end], torch.lerp(first[0, start:end], fresh, rate), atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(updated[0, :start], first[0, :start], rtol=0, atol=0)
+    torch.testing.assert_close(updated[0, end:], first[0, end:], rtol=0, atol=0)
+    assert not torch.allclose(updated[0, start:end], first[0, start:end])
+
+
+def test_templates_of_many_crops_read_each_box_on_its_own_crop(light, camel):
+    frames, boxes = camel
+    image = frame_to_tensor(frames[0])
+    xywh = [tuple(float(v) for v in boxes[0]), (100.0, 50.0, 80.0, 60.0)]
+    windows = [search_window(b, 4.0, frames[0].shape[:2]) for b in xywh]
+    xyxy = torch.tensor([[x, y, x + w, y + h] for x, y, w, h in xywh])
+    with torch.inference_mode():
+        together = light.make_template(light.encode(image, windows, 320).select([0, 1]), xyxy)
+        apart = torch.cat([light.make_template(light.encode(image, [w], 320), b[None]) for w, b in zip(windows, xyxy)])
+    assert torch.nn.functional.cosine_similarity(together, apart).min() > 0.9
 
 
 def test_absent_answers_and_frames_between_updates_keep_the_template(light, camel):

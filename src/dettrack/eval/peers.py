@@ -109,10 +109,14 @@ def nanotrack(folder: Union[str, Path], presence_threshold: float = 0.5) -> Open
     def create() -> Any:
         params = cv2.TrackerNano_Params()
         params.backbone, params.neckhead = str(backbone), str(neckhead)
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # OpenCV 5 warns twice per tracker about its DNN target
         try:
             return cv2.TrackerNano_create(params)
         except cv2.error as err:
             raise ValueError(f"OpenCV cannot load NanoTrack from {backbone} and {neckhead}: {err}") from None
+        finally:
+            cv2.utils.logging.setLogLevel(level)
 
     return OpenCVPeer("nanotrack", create, scored=True, presence_threshold=presence_threshold)
 

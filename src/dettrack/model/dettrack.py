@@ -136,6 +136,11 @@ class DetTrack(MaskRCNN):
 
     # -- the tracking interface (model/interface.py) -----------------------------------------
 
+    def update_templates(self, encoded: Encoded, boxes: Tensor, templates: Tensor, rate: float) -> Tensor:
+        """Templates T_d [B, D] moved by `rate` towards the ones made on boxes [B, 4] (xyxy, frame
+        pixels) of this encoding: a running average of the object's look (the session's template_update)."""
+        return torch.lerp(templates, self.make_template(encoded, boxes).to(templates.dtype), rate)
+
     def encode(self, image: Tensor, windows: Optional[Sequence[Window]] = None, size: Optional[int] = None) -> Encoded:
         """The pyramid of a [3, H, W] frame in [0, 1]: whole, through torchvision's resize to
         min_size / max_size (windows=None), or as square crops of the windows resized to

@@ -110,6 +110,9 @@ class TrackingModel(Protocol):
     candidates(encoded, templates, top_k): per template, its best candidates, ranked.
     masks(encoded, boxes, windows): [K, M, M] probabilities in boxes [K, 4], box j on input
     windows[j] (Encoded.inputs_of says which input each template's boxes are on).
+    update_templates(encoded, boxes, templates, rate): templates [B, T] moved by rate towards
+    what boxes [B, 4] show on the encoding (one input each, or one for all), in the parts the
+    family updates (the session's template_update).
     """
 
     config: dict
@@ -122,3 +125,5 @@ class TrackingModel(Protocol):
     def candidates(self, encoded: Encoded, templates: Optional[Tensor], top_k: int = 100) -> list[Candidates]: ...
 
     def masks(self, encoded: Encoded, boxes: Tensor, windows: Optional[Sequence[int]] = None) -> Tensor: ...
+
+    def update_templates(self, encoded: Encoded, boxes: Tensor, templates: Tensor, rate: float) -> Tensor: ...

@@ -113,17 +113,18 @@ class TemplateTracker(StreamSession):
         return results
 
     def _update_templates(self, encoded: Encoded, objects: list[_Object], picks: list[Any], inputs: list[int]) -> None:
-        """Move each object answered present towards the template the model makes on its answer in this
-        frame, by template_update (a running average: the first frame's weight decays, never to 0 at once)."""
+        """Move the template of each object answered present towards what its answer shows in this frame,
+        by template_update: a running average, in the parts the model updates (model.update_templates)."""
         threshold = self.settings.presence_threshold
         due = [k for k, pick in enumerate(picks) if pick is not None and pick[2] >= threshold]
         if not due:
             return
         boxes = torch.stack([picks[k][0] for k in due])
         source = encoded if encoded.batch == 1 else encoded.select([inputs[k] for k in due])
-        fresh = self.model.make_template(source, boxes).float()
-        for k, template in zip(due, fresh):
-            objects[k].template = torch.lerp(objects[k].template, template[None], self.settings.template_update)
+        templates = torch.cat([objects[k].template for k in due])
+        updated = self.model.update_templates(source, boxes, templates, self.settings.template_update).float()
+        for k, template in zip(due, updated):
+            objects[k].template = template[None]
 
     def _rank(self, obj: _Object, boxes: Tensor, scores: Tensor, window: Window) -> Tensor:
         """The candidates' ranking scores: the scores under the motion prior around the last box."""

@@ -38,10 +38,11 @@ class TrackingSettings:
         cost of a full-frame pass; the Mask R-CNN family's default). search_size is then unused.
     smoothing: the paper's temporal smoothness: the candidates' scores are blended with the
         IoU of their masks with the previous answer (tracking.TemporalSmoother; masks needed).
-    template_update: how far an object's template moves, at each update, towards the one the
-        model makes on its latest answer, when that answer is present (0: the first frame's
-        template throughout, the paper's tracker). A running average of templates follows an
-        object whose look changes, as correlation-filter trackers update theirs.
+    template_update: how far an object's template moves, at each update, towards what its latest
+        answer shows, when that answer is present (0: the first frame's template throughout, the
+        paper's tracker); the model says which parts move (model.update_templates: the light
+        family's spatial filter, the Mask R-CNN family's T_d). A running average follows an
+        object whose look changes, as correlation-filter trackers update their filters.
     update_every: frames between template updates (each costs about one make_template).
     """
 

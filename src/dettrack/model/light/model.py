@@ -240,7 +240,7 @@ class LightDetTrack(nn.Module):
             features = self._cut_out(encoded.passes, encoded.windows, encoded.size, STRIDES)
         if encoded.batch == 1 and len(boxes) > 1:
             features = OrderedDict((k, f.expand(len(boxes), -1, -1, -1)) for k, f in features.items())
-        inputs = encoded.to_input(boxes)
+        inputs = _to_inputs(encoded, boxes)
         sizes = [(encoded.size, encoded.size)] * len(boxes)
         template = self.template_builder(features, inputs, sizes, (encoded.size, encoded.size))
         parts = [template]
@@ -250,6 +250,25 @@ class LightDetTrack(nn.Module):
         if self.class_profile:
             parts.append(self._class_profiles(features, template, inputs).to(template.dtype))
         return torch.cat(parts, 1) if len(parts) > 1 else template
+
+    def update_templates(self, encoded: Encoded, boxes: Tensor, templates: Tensor, rate: float) -> Tensor:
+        """Templates [B, T] whose spatial filter moved by `rate` towards the one solved on boxes [B, 4]
+        (xyxy, frame pixels; one input each, or one for all): a correlation filter's running
+        average, as KCF and CSRT keep theirs, so the filter follows the object's changing look.
+        T_d and the class profile stay the template frame's: what the head reports as present
+        keeps answering to the object first given (moving them too found look-alikes better but
+        kept reporting a look-alike present after the object left; docs/experiments.md)."""
+        if not self.spatial_filter:
+            return templates
+        boxes = boxes.reshape(-1, 4).float()
+        fmap = encoded.features[str(FILTER_STRIDE)]  # with shared passes too: candidates() reads this level
+        inputs = _to_inputs(encoded, boxes)
+        fresh = torch.stack([solve_filter(fmap[i if encoded.batch > 1 else 0], box) for i, box in enumerate(inputs)])
+        start = self.detector.neck.out_channels
+        end = start + fresh.shape[1]
+        updated = templates.clone()
+        updated[:, start:end] = torch.lerp(templates[:, start:end], fresh.to(templates.dtype), rate)
+        return updated
 
     def _class_profiles(self, features: "OrderedDict[str, Tensor]", templates: Tensor, boxes: Tensor) -> Tensor:
         """Each object's class profile [B, 80]: the mean class probabilities of the tracking
@@ -491,6 +510,13 @@ _COCO_IDS = [i for i, name in enumerate(MaskRCNN_ResNet50_FPN_Weights.COCO_V1.me
 def coco_category_ids(device: torch.device) -> Tensor:
     """COCO category id (1..90) of each of the 80 detector classes, as a tensor on `device`."""
     return torch.tensor(_COCO_IDS, device=device)
+
+
+def _to_inputs(encoded: Encoded, boxes: Tensor) -> Tensor:
+    """Frame-pixel boxes [B, 4] -> the pixels of their inputs: box i on input i, or all on the one input."""
+    if encoded.batch == 1:
+        return encoded.to_input(boxes)
+    return torch.cat([encoded.to_input(box[None], i) for i, box in enumerate(boxes)])
 
 
 def _xywh(box: Tensor) -> tuple[float, float, float, float]:
