@@ -107,9 +107,13 @@ def test_mask_rcnn_family_updates_on_whole_frames():
         frame = rng.integers(0, 80, size=(120, 160, 3), dtype=np.uint8)
         frame[20:50, 10 + 5 * t : 50 + 5 * t] = 200
         frames.append(frame)
-    session = TemplateTracker(model, TrackingSettings(full_frame=True, template_update=0.5, presence_threshold=0.0, masks=False))
+    settings = TrackingSettings(full_frame=True, template_update=0.5, presence_threshold=0.0, size_rate=1.0, masks=False)
+    session = TemplateTracker(model, settings)
     session.add(frames[0], (10, 20, 40, 30))
     first = session.objects[0].template.clone()
-    session.update(frames[1])
+    x, y, w, h = session.update(frames[1])[0].box
+    with torch.inference_mode():
+        fresh = model.make_template(model.encode(frame_to_tensor(frames[1])), torch.tensor([[x, y, x + w, y + h]]))
     template = session.objects[0].template
-    assert template.shape == first.shape and torch.isfinite(template).all() and not torch.equal(template, first)
+    torch.testing.assert_close(template, torch.lerp(first, fresh, 0.5), atol=1e-4, rtol=1e-4)
+    assert not torch.allclose(template, first)

@@ -121,7 +121,7 @@ class DetTrack(MaskRCNN):
             features = source.features
             if source.batch == 1 and len(boxes) > 1:
                 features = OrderedDict((k, f.expand(len(boxes), -1, -1, -1)) for k, f in features.items())
-            inputs = torch.cat([source.to_input(b[None], i if source.batch > 1 else 0) for i, b in enumerate(boxes)])
+            inputs = source.boxes_to_inputs(boxes)
             image_list = self._image_list(source, len(boxes))
             return self.template_builder(features, inputs, image_list.image_sizes, tuple(image_list.tensors.shape[-2:]))
         images = _as_list(source)

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Optional, Protocol, Sequence
 
+import torch
 from torch import Tensor
 
 Window = tuple[int, int, int]  # (left, top, side) of a square in frame pixels
@@ -55,9 +56,17 @@ class Encoded:
         """The encoding of some of its inputs, in the given order (e.g. to make templates on a few of
         many crops); without what candidates() kept (attended)."""
         indices = list(indices)
+        if indices == list(range(self.batch)):
+            return self
         features = OrderedDict((k, f[indices]) for k, f in self.features.items())
         passes = None if self.passes is None else [self.passes[i] for i in indices]
         return Encoded(features, [self.windows[i] for i in indices], self.size, self.frame_size, self.frame_input, None, passes)
+
+    def boxes_to_inputs(self, boxes: Tensor) -> Tensor:
+        """Frame-pixel xyxy boxes [B, 4] -> the pixels of their inputs: box i on input i, or all on the one input."""
+        if self.batch == 1:
+            return self.to_input(boxes)
+        return torch.cat([self.to_input(box[None], i) for i, box in enumerate(boxes)])
 
     def to_input(self, boxes: Tensor, index: int = 0) -> Tensor:
         """Frame-pixel xyxy boxes -> the pixels of input `index`."""

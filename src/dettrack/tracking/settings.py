@@ -43,7 +43,7 @@ class TrackingSettings:
         paper's tracker); the model says which parts move (model.update_templates: the light
         family's spatial filter, the Mask R-CNN family's T_d). A running average follows an
         object whose look changes, as correlation-filter trackers update their filters.
-    update_every: frames between template updates (each costs about one make_template).
+    update_every: frames between template updates (each solves the updated parts once per object).
     """
 
     presence_threshold: float = 0.3

@@ -240,13 +240,12 @@ class LightDetTrack(nn.Module):
             features = self._cut_out(encoded.passes, encoded.windows, encoded.size, STRIDES)
         if encoded.batch == 1 and len(boxes) > 1:
             features = OrderedDict((k, f.expand(len(boxes), -1, -1, -1)) for k, f in features.items())
-        inputs = _to_inputs(encoded, boxes)
+        inputs = encoded.boxes_to_inputs(boxes)
         sizes = [(encoded.size, encoded.size)] * len(boxes)
         template = self.template_builder(features, inputs, sizes, (encoded.size, encoded.size))
         parts = [template]
         if self.spatial_filter:
-            fmap = features[str(FILTER_STRIDE)]
-            parts.append(torch.stack([solve_filter(fmap[i], box) for i, box in enumerate(inputs)]).to(template.dtype))
+            parts.append(_solve_filters(features[str(FILTER_STRIDE)], inputs).to(template.dtype))
         if self.class_profile:
             parts.append(self._class_profiles(features, template, inputs).to(template.dtype))
         return torch.cat(parts, 1) if len(parts) > 1 else template
@@ -261,9 +260,8 @@ class LightDetTrack(nn.Module):
         if not self.spatial_filter:
             return templates
         boxes = boxes.reshape(-1, 4).float()
-        fmap = encoded.features[str(FILTER_STRIDE)]  # with shared passes too: candidates() reads this level
-        inputs = _to_inputs(encoded, boxes)
-        fresh = torch.stack([solve_filter(fmap[i if encoded.batch > 1 else 0], box) for i, box in enumerate(inputs)])
+        # with shared passes too, features holds this level: candidates() reads it
+        fresh = _solve_filters(encoded.features[str(FILTER_STRIDE)], encoded.boxes_to_inputs(boxes))
         start = self.detector.neck.out_channels
         end = start + fresh.shape[1]
         updated = templates.clone()
@@ -512,11 +510,10 @@ def coco_category_ids(device: torch.device) -> Tensor:
     return torch.tensor(_COCO_IDS, device=device)
 
 
-def _to_inputs(encoded: Encoded, boxes: Tensor) -> Tensor:
-    """Frame-pixel boxes [B, 4] -> the pixels of their inputs: box i on input i, or all on the one input."""
-    if encoded.batch == 1:
-        return encoded.to_input(boxes)
-    return torch.cat([encoded.to_input(box[None], i) for i, box in enumerate(boxes)])
+def _solve_filters(fmap: Tensor, boxes: Tensor) -> Tensor:
+    """Spatial filters [B, C * k * k + 1] of boxes [B, 4] (input pixels) on maps [B or 1, C, H, W]
+    (box i on map i, or all on the one map)."""
+    return torch.stack([solve_filter(fmap[i if len(fmap) > 1 else 0], box) for i, box in enumerate(boxes)])
 
 
 def _xywh(box: Tensor) -> tuple[float, float, float, float]:
