@@ -100,6 +100,10 @@ def test_dettrack_from_a_checkpoint_path(tmp_path, couple):
     assert plain.model is tracker.model and not plain.smoothing
     with pytest.raises(RuntimeError, match="call init"):
         DetTrackPeer(tracker.model).update(frames[0])
+    # the same settings given in `tracking` (as `dettrack eval --tracking` does) instead of as arguments
+    spelled = make_tracker("dettrack", model=tracker.model, tracking={"smoothing": True, "presence_threshold": 0.2})
+    spelled.init(frames[0], tuple(boxes[0]))
+    assert spelled.smoothing and spelled.session.settings.smoothing and spelled.session.settings.presence_threshold == 0.2
 
 
 def test_unknown_tracker():

@@ -55,14 +55,18 @@ class DetTrackPeer:
         name: str = "dettrack",
         tracking: Optional[dict[str, Any]] = None,
     ) -> None:
-        self.model, self.smoothing, self.presence_threshold = model, smoothing, presence_threshold
-        self.name = name
+        self.model, self.name = model, name
         self.options = {**(tracking or {}), **({} if search_region is None else {"search_region": search_region})}
-        open_session(model, smoothing or None, presence_threshold, **self.options)  # bad settings fail here, not mid-benchmark
+        if smoothing:
+            self.options["smoothing"] = True
+        if presence_threshold is not None:
+            self.options["presence_threshold"] = presence_threshold
+        self.smoothing = bool(self.options.get("smoothing"))
+        open_session(model, **self.options)  # bad settings fail here, not mid-benchmark
         self.session: Optional[Any] = None
 
     def init(self, frame: Frame, box_xywh: Sequence[float]) -> None:
-        self.session = open_session(self.model, self.smoothing or None, self.presence_threshold, **self.options)
+        self.session = open_session(self.model, **self.options)
         self.session.add(frame, box_xywh, 0)
 
     def update(self, frame: Frame) -> TrackResult:
