@@ -31,6 +31,10 @@ Box = tuple[float, float, float, float]
 # candidates per object whose masks the temporal smoothness compares (the Mask R-CNN family's
 # heads keep at most 10 by default)
 SMOOTHED_CANDIDATES = 10
+# hold_ratio's running score: how fast it follows the followed winners' scores, and what it is
+# multiplied by on each held frame (after about 20 held frames it has halved)
+LEVEL_RATE = 0.1
+LEVEL_DECAY = 0.97
 
 
 @dataclass
@@ -39,6 +43,9 @@ class _Object:
     box: Box  # last (x, y, w, h)
     context: float  # current crop context (grows while the object is absent)
     smoother: Optional[TemporalSmoother] = None  # with smoothing
+    level: Optional[float] = None  # running score of the followed winners (hold_ratio)
+    held: bool = False  # the last answer was held (hold_ratio)
+    velocity: tuple[float, float] = (0.0, 0.0)  # running centre motion per followed frame (hold_ratio)
 
 
 class TemplateTracker(StreamSession):
@@ -116,7 +123,7 @@ class TemplateTracker(StreamSession):
         """Move the template of each object answered present towards what its answer shows in this frame,
         by template_update: a running average, in the parts the model updates (model.update_templates)."""
         threshold = self.settings.presence_threshold
-        due = [k for k, pick in enumerate(picks) if pick is not None and pick[2] >= threshold]
+        due = [k for k, pick in enumerate(picks) if pick is not None and pick[2] >= threshold and not objects[k].held]
         if not due:
             return
         boxes = torch.stack([picks[k][0] for k in due])
@@ -198,18 +205,42 @@ class TemplateTracker(StreamSession):
         answer reports); its ranking `score` sets how far the box follows it."""
         present = presence >= self.settings.presence_threshold
         winner = tuple(xyxy_to_xywh(box).tolist())
-        if score >= self.settings.follow_threshold:
-            obj.box = _inside(self._prior().follow(obj.box, winner, score), self.frame_size)
+        obj.held = self._holds(obj, score)
+        if score >= self.settings.follow_threshold and not obj.held:
+            followed = _inside(self._prior().follow(obj.box, winner, score), self.frame_size)
+            if self.settings.hold_ratio:
+                obj.velocity = _running_motion(obj.velocity, obj.box, followed)
+            obj.box = followed
             obj.context = self.settings.context
             reported = obj.box
         else:
+            if obj.held:  # coasts along its recent motion while hidden
+                x, y, w, h = obj.box
+                obj.box = _inside((x + obj.velocity[0], y + obj.velocity[1], w, h), self.frame_size)
             self._widen(obj)
             reported = winner
         return TrackResult(reported, presence, present, None if mask is None else mask.cpu().numpy())
 
+    def _holds(self, obj: _Object, score: float) -> bool:
+        """Whether the box holds instead of following a winner whose score fell below hold_ratio x
+        the object's running score (which follows the winners followed and sinks while held)."""
+        if not self.settings.hold_ratio:
+            return False
+        if obj.level is not None and score < self.settings.hold_ratio * obj.level:
+            obj.level *= LEVEL_DECAY
+            return True
+        obj.level = score if obj.level is None else obj.level + LEVEL_RATE * (score - obj.level)
+        return False
+
     def _widen(self, obj: _Object) -> None:
         """The object is taken as lost: its next crop grows by lost_growth (search_window stops it at twice the frame)."""
         obj.context = min(obj.context * self.settings.lost_growth, 8.0 * self.settings.context)
+
+
+def _running_motion(velocity: tuple[float, float], before: Box, after: Box) -> tuple[float, float]:
+    """The centre's motion per frame, averaged half and half with the last move (before -> after)."""
+    moved = (after[0] + after[2] / 2 - before[0] - before[2] / 2, after[1] + after[3] / 2 - before[1] - before[3] / 2)
+    return (0.5 * velocity[0] + 0.5 * moved[0], 0.5 * velocity[1] + 0.5 * moved[1])
 
 
 def _inside(box: Box, frame_size: tuple[int, int]) -> Box:

@@ -44,6 +44,13 @@ class TrackingSettings:
         family's spatial filter, the Mask R-CNN family's T_d). A running average follows an
         object whose look changes, as correlation-filter trackers update their filters.
     update_every: frames between template updates (each solves the updated parts once per object).
+    hold_ratio: the box holds where it was (the object taken as hidden) when the winner's ranking
+        score falls below hold_ratio x the object's running score, as a correlation filter's
+        peak drops when an occluder or a look-alike takes over the crop; the running score
+        follows each winner that is followed and sinks a little on every held frame, so an
+        object whose look has changed for good is followed again (0: always follow, within
+        follow_threshold). A held box coasts along the object's recent motion; held answers do
+        not update the template.
     """
 
     presence_threshold: float = 0.3
@@ -61,10 +68,13 @@ class TrackingSettings:
     smoothing: bool = False
     template_update: float = 0.0
     update_every: int = 1
+    hold_ratio: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold", "template_update"):
             _in_range(name, getattr(self, name), 0.0, 1.0)
+        if not (isinstance(self.hold_ratio, (int, float)) and not isinstance(self.hold_ratio, bool) and 0 <= self.hold_ratio < 1):
+            raise ValueError(f"hold_ratio must be a number in [0, 1), got {self.hold_ratio!r}")
         _in_range("size_rate", self.size_rate, 0.0, 1.0, low_open=True)
         if not (isinstance(self.scale_penalty, (int, float)) and not isinstance(self.scale_penalty, bool) and self.scale_penalty >= 0):
             raise ValueError(f"scale_penalty must be a number >= 0, got {self.scale_penalty!r}")
