@@ -2,9 +2,10 @@
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from dettrack.model.light import build_light_model
-from dettrack.model.light.spatial import at_level, filter_loss, filter_responses, gaussian_label, solve_filter
+from dettrack.model.light.spatial import FILTER_LAMBDA, at_level, filter_loss, filter_responses, gaussian_label, patch_gram, solve_filter
 from dettrack.tracking.inputs import frame_to_tensor
 
 from conftest import shared_path
@@ -39,6 +40,21 @@ def test_the_filter_answers_one_at_the_object_on_its_own_crop(light, pair):
     assert response.max().item() == pytest.approx(1.0, abs=1e-4)  # normalised by that peak
     corners = torch.stack([response[0, 0], response[0, -1], response[-1, 0], response[-1, -1]])
     assert corners.abs().max() < 0.5  # the background answers far less
+
+
+def test_the_dual_solve_is_the_ridge_regression_on_the_patches(light, pair):
+    """The fast dual solve equals the primal ridge solution over the unfolded 5 x 5 patches (float64)."""
+    images, boxes = pair
+    encoded, box = _crop(light, images[0], boxes[0])
+    fmap = encoded.features["16"][0]
+    samples = F.unfold(fmap[None].double(), 5, padding=2)[0].T  # [H W, C 25]
+    torch.testing.assert_close(patch_gram(fmap.double(), 5), samples @ samples.T)
+    label = gaussian_label(box, tuple(fmap.shape[-2:])).flatten().double()
+    lam = FILTER_LAMBDA * samples.pow(2).sum(1).mean()
+    ridge = torch.linalg.solve(samples.T @ samples + lam * torch.eye(samples.shape[1], dtype=torch.float64), samples.T @ label)
+    packed = solve_filter(fmap, box).double()
+    torch.testing.assert_close(packed[:-1], ridge, rtol=1e-3, atol=1e-4 * ridge.abs().max().item())
+    assert packed[-1].item() == pytest.approx((samples @ ridge).max().item(), rel=1e-3)
 
 
 def test_the_filter_finds_the_object_in_a_later_frame(light, pair):

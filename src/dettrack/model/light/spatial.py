@@ -26,19 +26,41 @@ FILTER_SIGMA = 0.25  # the label's width, relative to the object's size (at leas
 
 def solve_filter(fmap: Tensor, box: Tensor, stride: int = FILTER_STRIDE, size: int = FILTER_SIZE) -> Tensor:
     """The filter of the object in `box` ([4] xyxy, input pixels) on its crop's map fmap [C, H, W]:
-    [C * size * size + 1], the filter flattened and its peak response on this crop."""
-    samples = F.unfold(fmap[None].float(), size, padding=size // 2)[0].T  # [H * W, C * k * k]
-    label = gaussian_label(box, tuple(fmap.shape[-2:]), stride).flatten()
-    lam = FILTER_LAMBDA * samples.pow(2).sum(1).mean().clamp(min=torch.finfo(torch.float32).tiny)
-    count, dim = samples.shape
-    if count < dim:  # dual form: a (H W) x (H W) system
-        gram = samples @ samples.T + lam * torch.eye(count, device=fmap.device)
-        weights = samples.T @ torch.linalg.solve(gram, label[:, None])[:, 0]
+    [C * size * size + 1], the filter flattened and its peak response on this crop.
+
+    The samples are the map's size x size patches (zero-padded), one per cell. With fewer cells
+    than filter weights (the usual crop) the dual system is solved, its Gram matrix summed from
+    the cells' own inner products (patch_gram) instead of formed from the patches."""
+    fmap = fmap.float()
+    channels, height, width = fmap.shape
+    label = gaussian_label(box, (height, width), stride).flatten()
+    count, dim = height * width, channels * size * size
+    tiny = torch.finfo(torch.float32).tiny
+    if count < dim:  # dual form: a (H W) x (H W) system; the filter is the label-weighted sum of patches
+        gram = patch_gram(fmap, size)
+        lam = FILTER_LAMBDA * gram.diagonal().mean().clamp(min=tiny)
+        alpha = torch.linalg.solve(gram + lam * torch.eye(count, device=fmap.device), label[:, None])[:, 0]
+        padded = F.pad(fmap, (size // 2,) * 4)
+        weights = F.conv2d(padded[:, None], alpha.reshape(1, 1, height, width)).flatten()
     else:  # primal form: a (C k k) x (C k k) system
+        samples = F.unfold(fmap[None], size, padding=size // 2)[0].T  # [H * W, C * k * k]
+        lam = FILTER_LAMBDA * samples.pow(2).sum(1).mean().clamp(min=tiny)
         gram = samples.T @ samples + lam * torch.eye(dim, device=fmap.device)
         weights = torch.linalg.solve(gram, samples.T @ label)
-    peak = (samples @ weights).max().clamp(min=1e-6)
+    peak = F.conv2d(fmap[None], weights.reshape(1, channels, size, size), padding=size // 2).max().clamp(min=1e-6)
     return torch.cat([weights, peak[None]])
+
+
+def patch_gram(fmap: Tensor, size: int) -> Tensor:
+    """[H W, H W] inner products of the size x size zero-padded patches of fmap [C, H, W] at every
+    cell: the cells' own inner products (one small matrix product) summed over the size^2 offsets."""
+    height, width = fmap.shape[-2:]
+    padded = F.pad(fmap, (size // 2,) * 4).flatten(1)
+    rows, cols = height + 2 * (size // 2), width + 2 * (size // 2)
+    cells = (padded.T @ padded).reshape(rows, cols, rows, cols)
+    across = sum(cells[:, dx : dx + width, :, dx : dx + width] for dx in range(size))  # the offsets along x, then along y
+    gram = sum(across[dy : dy + height, :, dy : dy + height] for dy in range(size))  # type: ignore[index]
+    return gram.reshape(height * width, height * width)  # type: ignore[union-attr]
 
 
 def gaussian_label(box: Tensor, shape: tuple[int, int], stride: int = FILTER_STRIDE) -> Tensor:
