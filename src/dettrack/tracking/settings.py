@@ -44,7 +44,7 @@ class TrackingSettings:
         family's spatial filter, the Mask R-CNN family's T_d). A running average follows an
         object whose look changes, as correlation-filter trackers update their filters.
     update_every: frames between template updates (each solves the updated parts once per object).
-    hold_ratio: the box holds where it was (the object taken as hidden) when the winner's ranking
+    hold_ratio: the box stops following the winner (the object taken as hidden) when its ranking
         score falls below hold_ratio x the object's running score, as a correlation filter's
         peak drops when an occluder or a look-alike takes over the crop; the running score
         follows each winner that is followed and sinks a little on every held frame, so an
@@ -73,8 +73,7 @@ class TrackingSettings:
     def __post_init__(self) -> None:
         for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold", "template_update"):
             _in_range(name, getattr(self, name), 0.0, 1.0)
-        if not (isinstance(self.hold_ratio, (int, float)) and not isinstance(self.hold_ratio, bool) and 0 <= self.hold_ratio < 1):
-            raise ValueError(f"hold_ratio must be a number in [0, 1), got {self.hold_ratio!r}")
+        _in_range("hold_ratio", self.hold_ratio, 0.0, 1.0, high_open=True)
         _in_range("size_rate", self.size_rate, 0.0, 1.0, low_open=True)
         if not (isinstance(self.scale_penalty, (int, float)) and not isinstance(self.scale_penalty, bool) and self.scale_penalty >= 0):
             raise ValueError(f"scale_penalty must be a number >= 0, got {self.scale_penalty!r}")
@@ -126,11 +125,11 @@ class TrackingSettings:
         return asdict(self)
 
 
-def _in_range(name: str, value: Any, low: float, high: float, low_open: bool = False) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (low < value if low_open else low <= value) and value <= high
+def _in_range(name: str, value: Any, low: float, high: float, low_open: bool = False, high_open: bool = False) -> None:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = number and (low < value if low_open else low <= value) and (value < high if high_open else value <= high)
     if not ok:
-        bound = "(" if low_open else "["
-        raise ValueError(f"{name} must be a number in {bound}{low:g}, {high:g}], got {value!r}")
+        raise ValueError(f"{name} must be a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}, got {value!r}")
 
 
 # MultiTracker's own settings, with the values it took for a missing one
