@@ -1,4 +1,5 @@
-"""`dettrack export`: re-save a checkpoint for shipping (fp16 storage, folded batch norms, tracking defaults)."""
+"""`dettrack export`: re-save a checkpoint for shipping (fp16 storage, folded batch norms, tracking defaults,
+the weights of several runs averaged)."""
 
 import argparse
 import sys
@@ -6,12 +7,15 @@ from pathlib import Path
 
 from ..model import load_checkpoint, save_checkpoint
 from ..model.backbone import fold_frozen_batchnorm
+from ..model.soup import average_weights
 from ..tracking.settings import TrackingSettings
 from .settings import add_tracking_option, parse_settings
 
 
 def run(args: argparse.Namespace) -> int:
     model = load_checkpoint(args.checkpoint)
+    if args.average:
+        average_weights(model, [load_checkpoint(path) for path in args.average], args.average)
     stored = TrackingSettings.from_mapping(model.tracking_defaults, f"{args.checkpoint}: tracking defaults")
     model.tracking_defaults = stored.updated(**parse_settings(args.tracking)).to_dict()  # checked, complete, current names
     if args.fold_batchnorm and getattr(model, "family", None) == "light":
@@ -19,7 +23,8 @@ def run(args: argparse.Namespace) -> int:
     if args.fold_batchnorm and not model.config.get("fold_batchnorm"):
         fold_frozen_batchnorm(model.backbone.body)
         model.config["fold_batchnorm"] = True
-    save_checkpoint(model, args.out, extra={"exported_from": Path(args.checkpoint).name}, half=args.half)
+    sources = [Path(path).name for path in [args.checkpoint, *args.average]]
+    save_checkpoint(model, args.out, extra={"exported_from": sources[0] if len(sources) == 1 else sources}, half=args.half)
     if not args.quiet:
         size = Path(args.out).stat().st_size / 2**20
         print(f"wrote {args.out} ({size:.1f} MB); tracking defaults: {model.tracking_defaults or 'none'}", file=sys.stderr)
@@ -33,6 +38,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--half", action="store_true", help="store floating-point weights as fp16 (half the size)")
     p.add_argument("--fold-batchnorm", action="store_true",
                    help="fold the backbone's frozen batch norms into its convolutions (same function, faster)")
+    p.add_argument("--average", action="append", default=[], metavar="CHECKPOINT",
+                   help="average the weights with this run's (repeatable): a model soup of runs of one recipe, e.g. other seeds")
     add_tracking_option(p, "to store: ")
     p.add_argument("--quiet", action="store_true")
     return p
