@@ -8,9 +8,8 @@ its runs' weights are unrelated (cosine similarity near 0) and their mean is no 
 part is kept from the first run, with a warning.
 """
 
-from collections.abc import Sequence
 import warnings
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 
