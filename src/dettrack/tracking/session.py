@@ -10,7 +10,7 @@ network and never changes the caller's model.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Hashable, Optional, Sequence, Union
 
 import torch
@@ -22,6 +22,7 @@ from ..model.interface import Candidates, Encoded, TrackingModel, Window
 from .inputs import Frame, check_box
 from .motion import MotionPrior
 from ..crops import search_window
+from .calibration import BoxCalibration
 from .settings import TrackingSettings
 from .smoothing import TemporalSmoother
 from .stream import StreamSession
@@ -46,6 +47,7 @@ class _Object:
     level: Optional[float] = None  # running score of the followed winners (hold_ratio)
     held: bool = False  # the last answer was held (hold_ratio)
     velocity: tuple[float, float] = (0.0, 0.0)  # running centre motion per followed frame (hold_ratio)
+    calibration: BoxCalibration = BoxCalibration()  # the given box's convention (box_calibration)
 
 
 class TemplateTracker(StreamSession):
@@ -81,8 +83,23 @@ class TemplateTracker(StreamSession):
         with _eval(self.model):
             template = self.model.make_template(self._template_encoding(image, xywh), box[None]).float()
         smoother = TemporalSmoother() if self.settings.smoothing else None
-        self.objects[obj_id] = _Object(template, xywh, self.settings.context, smoother)
+        obj = _Object(template, xywh, self.settings.context, smoother)
+        if self.settings.box_calibration:
+            obj.calibration = self._calibration(image, obj, box)
+        self.objects[obj_id] = obj
         return obj_id
+
+    def _calibration(self, image: Tensor, obj: _Object, box: Tensor) -> BoxCalibration:
+        """How the given box differs from the one the session would answer on the template frame
+        itself (searched as any later frame is), as box_calibration carries it over."""
+        window = search_window(obj.box, obj.context, self.frame_size)
+        with _eval(self.model):
+            encoded = self.model.encode(image) if self.settings.full_frame else self.model.encode(image, [window], self.settings.search_size)
+            found = self.model.candidates(encoded, obj.template)[0]
+        if not len(found.scores):
+            return BoxCalibration()
+        best = int(self._rank(obj, found.boxes, found.scores, window).argmax())
+        return BoxCalibration.measure(box, found.boxes[best], self.settings.box_calibration)
 
     def _template_encoding(self, image: Tensor, xywh: Box) -> Encoded:
         """The template frame as the searches will see the object: whole, or a crop at the search crop's scale."""
@@ -104,14 +121,14 @@ class TemplateTracker(StreamSession):
             else:
                 encoded = self.model.encode(image, windows, self.settings.search_size)
             templates = torch.cat([o.template for o in objects])
-            found = self.model.candidates(encoded, templates)
+            found = [replace(c, boxes=o.calibration.apply(c.boxes)) for o, c in zip(objects, self.model.candidates(encoded, templates))]
             inputs = encoded.inputs_of(len(ids))
             if self.settings.smoothing:
                 picks = self._smoothed(encoded, objects, found, windows, inputs)
             else:
                 picks = [self._pick(o, c, w) if len(c.scores) else None for o, c, w in zip(objects, found, windows)]
                 if self.settings.masks:
-                    picks = self._with_masks(encoded, picks, inputs)
+                    picks = self._with_masks(encoded, objects, picks, inputs)
             results = {}
             for i, obj, pick in zip(ids, objects, picks):
                 results[i] = self._missing(obj) if pick is None else self._answer(obj, *pick)
@@ -159,7 +176,7 @@ class TemplateTracker(StreamSession):
             order = self._rank(obj, c.boxes, c.scores, window).argsort(descending=True)[:SMOOTHED_CANDIDATES]
             ranked.append((c.boxes[order], c.scores[order]))
         counts = [len(scores) for _, scores in ranked]
-        boxes = torch.cat([b for b, _ in ranked])
+        boxes = torch.cat([obj.calibration.undo(b) for obj, (b, _) in zip(objects, ranked)])
         owners = [inputs[k] for k, count in enumerate(counts) for _ in range(count)]
         masks = self._masks(encoded, list(boxes), owners) if len(boxes) else []
         picks: list[Optional[tuple[Tensor, float, float, Tensor]]] = []
@@ -177,12 +194,16 @@ class TemplateTracker(StreamSession):
             picks.append((b[best], float(rescored[best]), float(rescored[best]), mine[best]))
         return picks
 
-    def _with_masks(self, encoded: Encoded, picks: list[Optional[tuple[Tensor, float, float]]], inputs: list[int]) -> list[Any]:
-        """Each winner (box, score, presence) with its mask, all in one call of the network."""
+    def _with_masks(
+        self, encoded: Encoded, objects: list[_Object], picks: list[Optional[tuple[Tensor, float, float]]], inputs: list[int]
+    ) -> list[Any]:
+        """Each winner (box, score, presence) with its mask, all in one call of the network (on the
+        network's own box: the mask head was trained on those)."""
         chosen = [k for k, pick in enumerate(picks) if pick is not None]
         if not chosen:
             return picks
-        masks = self._masks(encoded, [picks[k][0] for k in chosen], [inputs[k] for k in chosen])  # type: ignore[index]
+        boxes = [objects[k].calibration.undo(picks[k][0]) for k in chosen]  # type: ignore[index]
+        masks = self._masks(encoded, boxes, [inputs[k] for k in chosen])
         out: list[Any] = list(picks)
         for k, mask in zip(chosen, masks):
             out[k] = (*out[k], mask)

@@ -51,6 +51,10 @@ class TrackingSettings:
         object whose look has changed for good is followed again (0: always follow, within
         follow_threshold). A held box coasts along the object's recent motion; held answers do
         not update the template.
+    box_calibration: how much of the difference between the given box and the network's own box
+        for the object on the template frame (their ratios of width and height, each at most 1.65x
+        either way) is applied to every later candidate, so the tracked box keeps the given box's
+        convention (a tight box, arms left out) instead of drifting to the network's (0: none).
     """
 
     presence_threshold: float = 0.3
@@ -69,9 +73,10 @@ class TrackingSettings:
     template_update: float = 0.0
     update_every: int = 1
     hold_ratio: float = 0.0
+    box_calibration: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold", "template_update"):
+        for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold", "template_update", "box_calibration"):
             _in_range(name, getattr(self, name), 0.0, 1.0)
         _in_range("hold_ratio", self.hold_ratio, 0.0, 1.0, high_open=True)
         _in_range("size_rate", self.size_rate, 0.0, 1.0, low_open=True)
