@@ -1,15 +1,17 @@
 """Tracking outputs written while a video streams through.
 
-Into one folder: per object `<id>/boxes.txt` (x,y,w,h per frame from the object's first
-frame, NaN when absent; GOT-10k/OTB style) and `<id>/scores.txt`, one `tracks.json`,
-DAVIS-style palette PNG masks in `masks/` (pixel value = the object's palette index), and
-`overlay.mp4`. Text outputs and the video grow under hidden *.partial names and take
+Into one folder: per object `<id>/boxes.txt` (the best-guess x,y,w,h on every frame from the
+object's first frame, GOT-10k/OTB style), `<id>/present.txt` (1 where the tracker says the
+object is in view, 0 where it says it is gone) and `<id>/scores.txt` (the confidence), one
+`tracks.json`, DAVIS-style palette PNG masks in `masks/` (pixel value = the object's palette
+index, painted only where the object is present), and `overlay.mp4`. Presence is given apart
+from the box, as GOT-10k's absence labels and OxUvA's predictions do, so that a box the flag
+gets wrong is never lost. Text outputs and the video grow under hidden *.partial names and take
 their final names only in `close()`, so an interrupted run never leaves a file that
 looks complete; each mask PNG is written atomically.
 """
 
 import json
-import math
 import os
 from pathlib import Path
 from typing import IO, Hashable, Mapping, Optional
@@ -55,7 +57,7 @@ class TrackWriter:
 
     def add(self, frame_index: int, frame: np.ndarray, results: Mapping[Hashable, TrackResult]) -> None:
         for obj_id, result in results.items():
-            self._box_line(obj_id, result.box if result.present else None, result.score)
+            self._box_line(obj_id, result)
         if self._json is not None:
             row = {
                 "frame": frame_index,
@@ -92,12 +94,12 @@ class TrackWriter:
             self.video.abort()
         return written
 
-    def _box_line(self, obj_id: Hashable, box: Optional[tuple[float, ...]], score: float) -> None:
+    def _box_line(self, obj_id: Hashable, result: TrackResult) -> None:
         if "boxes" not in self.outputs:
             return
-        values = [math.nan] * 4 if box is None else box
-        self._handle(obj_id, "boxes").write(",".join(f"{v:.2f}" for v in values) + "\n")
-        self._handle(obj_id, "scores").write(f"{score:.4f}\n")
+        self._handle(obj_id, "boxes").write(",".join(f"{v:.2f}" for v in result.box) + "\n")
+        self._handle(obj_id, "present").write(f"{int(result.present)}\n")
+        self._handle(obj_id, "scores").write(f"{result.score:.4f}\n")
 
     def _handle(self, obj_id: Hashable, kind: str) -> IO:
         key = (obj_id, kind)
