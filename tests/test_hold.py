@@ -7,7 +7,7 @@ import pytest
 from dettrack.tracking.session import LEVEL_DECAY, TemplateTracker
 from dettrack.tracking.settings import TrackingSettings
 
-SETTINGS = dict(follow_threshold=0.0, search_size=320, context=1.95, masks=False, presence_threshold=0.0, template_update=0.5, size_rate=1.0)
+SETTINGS = dict(follow_threshold=0.0, search_size=320, context=1.95, masks=False, presence_threshold=0.0, update_threshold=0.0, template_update=0.5, size_rate=1.0)
 
 
 def test_hold_ratio_is_validated():

@@ -89,8 +89,12 @@ def test_shared_pyramid_matches_separate_crops(light, camel):
             mask = light.masks(alone, box)[0]
             agreement = torch.corrcoef(torch.stack([mask.flatten(), shared_masks[index].flatten()]))[0, 1]
             assert agreement > 0.7  # an untrained mask head, resampled differently: about what separate cut-outs gave
-            template = light.make_template(alone, box)[0]
-            assert torch.nn.functional.cosine_similarity(template, shared_template[index], dim=0) > 0.9
+            template = light.make_template(alone, box)
+            for part in ("td", "filter", "profile"):
+                a, b = light.layout.part(template, part)[0], light.layout.part(shared_template, part)[index]
+                assert torch.nn.functional.cosine_similarity(a, b, dim=0) > 0.9
+            # the verifier is a ridge solution over resampled stride-8 cells: its weights move more, its answer holds
+            assert 0.7 < float(light.verify(shared, box, shared_template[index : index + 1], [index])) < 1.3
 
 
 def test_windows_of_different_scales_go_through_as_crops_in_the_windows_order(light, camel):

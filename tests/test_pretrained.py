@@ -45,3 +45,16 @@ def test_shipped_model_follows_and_segments_the_held_out_dog():
     assert np.mean(ious) > 0.3, ious
     # the mask follows the dog's shape: better than filling its own box (a flat or empty mask is not)
     assert np.mean(mask_j) > np.mean(box_j) + 0.05, (mask_j, box_j)
+
+
+def test_the_recipe_holds_the_shipped_tracker_settings():
+    """configs/light.yaml's tracking section is what the shipped file tracks with: training it and
+    exporting (docs/training.md) gives the shipped tracker, with no settings typed on the command line."""
+    from pathlib import Path
+
+    from dettrack.tracking.settings import TrackingSettings
+    from dettrack.train.config import load_config
+
+    recipe = load_config(Path(__file__).resolve().parents[1] / "configs" / "light.yaml")["tracking"]
+    shipped = TrackingSettings.from_mapping(dettrack.load_pretrained().tracking_defaults).to_dict()
+    assert recipe == shipped

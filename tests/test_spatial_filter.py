@@ -90,15 +90,17 @@ def test_templates_carry_the_filter_and_the_score_blends_it(light, pair):
     try:
         with torch.inference_mode():
             template = light.make_template(encoded, xyxy)
+            with_filter = light.layout
             search, _ = _crop(light, images[1], boxes[0])
             blended = light.candidates(search, template, top_k=10_000)[0]
             light.spatial_filter = 0.0
-            plain = light.candidates(search, template[:, :96], top_k=10_000)[0]  # T_d alone: the head's probability
+            without = {part: with_filter.part(template, part) for part in ("td", "verifier")}
+            plain = light.candidates(search, light.layout.pack(without), top_k=10_000)[0]  # T_d alone: the head's probability
             alone = light.make_template(encoded, xyxy)
     finally:
         light.spatial_filter, light.class_profile = 0.5, 0.5
-    assert template.shape == (1, 96 + 96 * 25 + 1) and alone.shape == (1, 96)
-    torch.testing.assert_close(template[:, :96], alone)
+    assert template.shape == (1, 96 + 96 * 25 + 1 + 96 * 16) and alone.shape == (1, 96 + 96 * 16)
+    torch.testing.assert_close(template[:, :96], alone[:, :96])  # the same T_d
     assert not torch.equal(blended.scores, plain.scores)
     assert 0.0 <= float(blended.scores.min()) and float(blended.scores.max()) <= 1.0
     # the blend ranks; the head's probability stays what an answer reports (presence)

@@ -61,13 +61,13 @@ def test_templates_of_many_crops_read_each_box_on_its_own_crop(light, camel):
     assert torch.nn.functional.cosine_similarity(together, apart).min() > 0.9
 
 
-def test_absent_answers_and_frames_between_updates_keep_the_template(light, camel):
+def test_answers_below_the_update_threshold_and_frames_between_updates_keep_the_template(light, camel):
     frames, boxes = camel
-    never = TemplateTracker(light, TrackingSettings(template_update=0.5, presence_threshold=1.0, **CROP))
+    never = TemplateTracker(light, TrackingSettings(template_update=0.5, update_threshold=1.0, **CROP))
     never.add(frames[0], boxes[0])
     first = never.objects[0].template.clone()
     for frame in frames[1:4]:
-        assert not never.update(frame)[0].present
+        assert never.update(frame)[0].present  # present (by its identity), yet the network's own score is below 1
     torch.testing.assert_close(never.objects[0].template, first, rtol=0, atol=0)
 
     every_third = TemplateTracker(light, TrackingSettings(template_update=0.5, update_every=3, **CROP))
@@ -84,7 +84,7 @@ def test_many_objects_update_from_their_own_crops(light, camel):
     """Updating on a shared pass over many crops gives each object its own template, as a session of its own does."""
     frames, boxes = camel
     other = (100.0, 50.0, 80.0, 60.0)  # a patch of background as a second object
-    settings = TrackingSettings(template_update=0.5, presence_threshold=0.0, **CROP)
+    settings = TrackingSettings(template_update=0.5, update_threshold=0.0, **CROP)
     together = TemplateTracker(light, settings)
     together.add(frames[0], boxes[0], "camel")
     together.add(frames[0], other, "patch")
@@ -107,7 +107,7 @@ def test_mask_rcnn_family_updates_on_whole_frames():
         frame = rng.integers(0, 80, size=(120, 160, 3), dtype=np.uint8)
         frame[20:50, 10 + 5 * t : 50 + 5 * t] = 200
         frames.append(frame)
-    settings = TrackingSettings(full_frame=True, template_update=0.5, presence_threshold=0.0, size_rate=1.0, masks=False)
+    settings = TrackingSettings(full_frame=True, template_update=0.5, update_threshold=0.0, size_rate=1.0, masks=False)
     session = TemplateTracker(model, settings)
     session.add(frames[0], (10, 20, 40, 30))
     first = session.objects[0].template.clone()

@@ -36,6 +36,20 @@ SMOOTHED_CANDIDATES = 10
 # multiplied by on each held frame (after about 20 held frames it has halved)
 LEVEL_RATE = 0.1
 LEVEL_DECAY = 0.97
+# candidates per object (the best by the motion prior) whose identity re-ranks them (identity_weight)
+IDENTITY_CANDIDATES = 10
+
+
+@dataclass
+class _Pick:
+    """An object's winner in one frame: its box (xyxy, frame pixels), ranking score, the network's
+    own score for it (presence), the confidence it reports and, once computed, its mask."""
+
+    box: Tensor
+    score: float
+    presence: float
+    confidence: float
+    mask: Optional[Tensor] = None
 
 
 @dataclass
@@ -125,25 +139,28 @@ class TemplateTracker(StreamSession):
             inputs = encoded.inputs_of(len(ids))
             if self.settings.smoothing:
                 picks = self._smoothed(encoded, objects, found, windows, inputs)
+                if self._verifies:
+                    self._verify(encoded, objects, picks, inputs)
             else:
-                picks = [self._pick(o, c, w) if len(c.scores) else None for o, c, w in zip(objects, found, windows)]
+                picks = self._picks(encoded, objects, found, windows, inputs)
                 if self.settings.masks:
-                    picks = self._with_masks(encoded, objects, picks, inputs)
+                    self._add_masks(encoded, objects, picks, inputs)
             results = {}
             for i, obj, pick in zip(ids, objects, picks):
-                results[i] = self._missing(obj) if pick is None else self._answer(obj, *pick)
+                results[i] = self._missing(obj) if pick is None else self._answer(obj, pick)
             if self.settings.template_update and self.frame_index % self.settings.update_every == 0:
                 self._update_templates(encoded, objects, picks, inputs)
         return results
 
-    def _update_templates(self, encoded: Encoded, objects: list[_Object], picks: list[Any], inputs: list[int]) -> None:
-        """Move the template of each object answered present towards what its answer shows in this frame,
-        by template_update: a running average, in the parts the model updates (model.update_templates)."""
-        threshold = self.settings.presence_threshold
-        due = [k for k, pick in enumerate(picks) if pick is not None and pick[2] >= threshold and not objects[k].held]
+    def _update_templates(self, encoded: Encoded, objects: list[_Object], picks: list[Optional[_Pick]], inputs: list[int]) -> None:
+        """Move the template of each object whose answer the network scores at least update_threshold
+        towards what that answer shows in this frame, by template_update: a running average, in the
+        parts the model updates (model.update_templates)."""
+        threshold = self.settings.update_threshold
+        due = [k for k, pick in enumerate(picks) if pick is not None and pick.presence >= threshold and not objects[k].held]
         if not due:
             return
-        boxes = torch.stack([picks[k][0] for k in due])
+        boxes = torch.stack([picks[k].box for k in due])  # type: ignore[union-attr]
         source = encoded if encoded.batch == 1 else encoded.select([inputs[k] for k in due])
         templates = torch.cat([objects[k].template for k in due])
         updated = self.model.update_templates(source, boxes, templates, self.settings.template_update).float()
@@ -161,14 +178,43 @@ class TemplateTracker(StreamSession):
         """The motion prior of the settings (span: the Hanning window's width in last-box sizes; ranking only)."""
         return MotionPrior(self.settings.window_influence, self.settings.scale_penalty, self.settings.size_rate, span)
 
-    def _pick(self, obj: _Object, found: Candidates, window: Window) -> tuple[Tensor, float, float]:
-        """The winning candidate (xyxy, frame pixels), its score and the score it reports."""
-        best = int(self._rank(obj, found.boxes, found.scores, window).argmax())
-        return found.boxes[best], float(found.scores[best]), float(found.reported[best])
+    def _picks(
+        self, encoded: Encoded, objects: list[_Object], found: list[Candidates], windows: list[Window], inputs: list[int]
+    ) -> list[Optional[_Pick]]:
+        """Each object's winner (None without candidates), ranked by the motion prior. With the
+        model's verifier the confidence it reports is the winner's identity, and with identity_weight
+        the best few candidates are re-ranked by their identity too (the object, not a look-alike)."""
+        ranks = [self._rank(o, c.boxes, c.scores, w) if len(c.scores) else None for o, c, w in zip(objects, found, windows)]
+        if not self._verifies:
+            bests = [None if r is None else int(r.argmax()) for r in ranks]
+            return [None if b is None else _Pick(c.boxes[b], float(c.scores[b]), float(c.reported[b]), float(c.reported[b])) for b, c in zip(bests, found)]
+        weight = self.settings.identity_weight
+        count = IDENTITY_CANDIDATES if weight else 1
+        tops = [found[k].scores.new_zeros(0, dtype=torch.long) if r is None else r.topk(min(count, len(r))).indices for k, r in enumerate(ranks)]
+        identities = self._identities(encoded, objects, [c.boxes[t] for c, t in zip(found, tops)], inputs)
+        picks: list[Optional[_Pick]] = []
+        for c, r, top, identity in zip(found, ranks, tops, identities):
+            if r is None:
+                picks.append(None)
+                continue
+            j = int(((1 - weight) * r[top] + weight * identity).argmax())
+            best = int(top[j])
+            picks.append(_Pick(c.boxes[best], float(c.scores[best]), float(c.reported[best]), float(identity[j])))
+        return picks
+
+    def _identities(self, encoded: Encoded, objects: list[_Object], boxes: list[Tensor], inputs: list[int]) -> list[Tensor]:
+        """The identity (the model's verify(), clamped to [0, 1]) of each object's boxes [n_k, 4], in one call."""
+        counts = [len(b) for b in boxes]
+        if not sum(counts):
+            return [b.new_zeros(0) for b in boxes]
+        flat = torch.cat([obj.calibration.undo(b) for obj, b in zip(objects, boxes)])  # the network's own boxes
+        templates = torch.cat([obj.template.expand(n, -1) for obj, n in zip(objects, counts)])
+        owners = [inputs[k] for k, n in enumerate(counts) for _ in range(n)]
+        return list(self.model.verify(encoded, flat, templates, owners).clamp(0, 1).split(counts))
 
     def _smoothed(
         self, encoded: Encoded, objects: list[_Object], found: list[Candidates], windows: list[Window], inputs: list[int]
-    ) -> list[Optional[tuple[Tensor, float, float, Tensor]]]:
+    ) -> list[Optional[_Pick]]:
         """The paper's temporal smoothness: each object's best candidates (by the motion prior), their
         masks, their scores blended with the masks' IoU with the previous answer; the best after that."""
         ranked = []
@@ -179,7 +225,7 @@ class TemplateTracker(StreamSession):
         boxes = torch.cat([obj.calibration.undo(b) for obj, (b, _) in zip(objects, ranked)])
         owners = [inputs[k] for k, count in enumerate(counts) for _ in range(count)]
         masks = self._masks(encoded, list(boxes), owners) if len(boxes) else []
-        picks: list[Optional[tuple[Tensor, float, float, Tensor]]] = []
+        picks: list[Optional[_Pick]] = []
         start = 0
         for obj, window, (b, scores), count in zip(objects, windows, ranked, counts):
             if not count:
@@ -191,23 +237,33 @@ class TemplateTracker(StreamSession):
             rescored = obj.smoother.rescore(scores, mine)
             best = int(self._rank(obj, b, rescored, window).argmax())
             obj.smoother.observe(mine[best])
-            picks.append((b[best], float(rescored[best]), float(rescored[best]), mine[best]))
+            value = float(rescored[best])
+            picks.append(_Pick(b[best], value, value, value, mine[best]))
         return picks
 
-    def _with_masks(
-        self, encoded: Encoded, objects: list[_Object], picks: list[Optional[tuple[Tensor, float, float]]], inputs: list[int]
-    ) -> list[Any]:
-        """Each winner (box, score, presence) with its mask, all in one call of the network (on the
-        network's own box: the mask head was trained on those)."""
+    @property
+    def _verifies(self) -> bool:
+        """Whether answers report their identity (the model's verifier) as their confidence."""
+        return self.settings.confidence == "identity" and hasattr(self.model, "verify")
+
+    def _verify(self, encoded: Encoded, objects: list[_Object], picks: list[Optional[_Pick]], inputs: list[int]) -> None:
+        """Each winner's identity becomes the confidence it reports (after the temporal smoothness)."""
         chosen = [k for k, pick in enumerate(picks) if pick is not None]
         if not chosen:
-            return picks
-        boxes = [objects[k].calibration.undo(picks[k][0]) for k in chosen]  # type: ignore[index]
-        masks = self._masks(encoded, boxes, [inputs[k] for k in chosen])
-        out: list[Any] = list(picks)
-        for k, mask in zip(chosen, masks):
-            out[k] = (*out[k], mask)
-        return out
+            return
+        identities = self._identities(encoded, [objects[k] for k in chosen], [picks[k].box[None] for k in chosen], [inputs[k] for k in chosen])  # type: ignore[union-attr]
+        for k, identity in zip(chosen, identities):
+            picks[k].confidence = float(identity[0])  # type: ignore[union-attr]
+
+    def _add_masks(self, encoded: Encoded, objects: list[_Object], picks: list[Optional[_Pick]], inputs: list[int]) -> None:
+        """Each winner's mask, all in one call of the network (on the network's own box: the mask
+        head was trained on those)."""
+        chosen = [k for k, pick in enumerate(picks) if pick is not None]
+        if not chosen:
+            return
+        boxes = [objects[k].calibration.undo(picks[k].box) for k in chosen]  # type: ignore[union-attr]
+        for k, mask in zip(chosen, self._masks(encoded, boxes, [inputs[k] for k in chosen])):
+            picks[k].mask = mask  # type: ignore[union-attr]
 
     def _masks(self, encoded: Encoded, boxes: list[Tensor], inputs: list[int]) -> list[Tensor]:
         stacked = torch.stack(boxes)
@@ -221,13 +277,15 @@ class TemplateTracker(StreamSession):
         self._widen(obj)
         return TrackResult(obj.box, 0.0, False, None)
 
-    def _answer(self, obj: _Object, box: Tensor, score: float, presence: float, mask: Optional[Tensor] = None) -> TrackResult:
-        """The answer for the winner: present when `presence` clears the threshold (it is what the
-        answer reports); its ranking `score` sets how far the box follows it."""
-        present = presence >= self.settings.presence_threshold
-        winner = tuple(xyxy_to_xywh(box).tolist())
+    def _answer(self, obj: _Object, pick: _Pick) -> TrackResult:
+        """The answer for the winner: present when the confidence it reports clears
+        presence_threshold; the box follows it when that clears follow_threshold, its size moving
+        by the ranking score."""
+        confidence, score = pick.confidence, pick.score
+        present = confidence >= self.settings.presence_threshold
+        winner = tuple(xyxy_to_xywh(pick.box).tolist())
         obj.held = self._holds(obj, score)
-        if score >= self.settings.follow_threshold and not obj.held:
+        if confidence >= self.settings.follow_threshold and not obj.held:
             followed = _inside(self._prior().follow(obj.box, winner, score), self.frame_size)
             if self.settings.hold_ratio:
                 obj.velocity = _running_motion(obj.velocity, obj.box, followed)
@@ -240,7 +298,7 @@ class TemplateTracker(StreamSession):
                 obj.box = _inside((x + obj.velocity[0], y + obj.velocity[1], w, h), self.frame_size)
             self._widen(obj)
             reported = winner
-        return TrackResult(reported, presence, present, None if mask is None else mask.cpu().numpy())
+        return TrackResult(reported, confidence, present, None if pick.mask is None else pick.mask.cpu().numpy())
 
     def _holds(self, obj: _Object, score: float) -> bool:
         """Whether the box holds instead of following a winner whose score fell below hold_ratio x

@@ -7,15 +7,27 @@ session; from_multitracker reads them (the one place that knows them).
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Mapping, Optional
 
+CONFIDENCES = ("identity", "presence")
+
 
 @dataclass(frozen=True)
 class TrackingSettings:
     """How a TemplateTracker follows objects (the same settings for every model family).
 
-    presence_threshold: below this score the object is reported absent (its box is the best guess).
-    follow_threshold: the tracked box moves to the winner when its score is at least this; below,
-        the object is taken as lost and searched for where it was last seen (a lower bar than
-        presence_threshold keeps following an object the network is unsure of).
+    presence_threshold: below this confidence the object is reported absent (its box is the best guess).
+    confidence: what the confidence of an answer is. "identity": how much the answer looks like the
+        object given on its template frame against everything else that frame showed (the model's
+        verifier, about 1 for the object and 0 for its surroundings and look-alikes, whatever its
+        class or size; models without a verifier report their score); "presence": the network's
+        score for an object at the answer (the light family's largest COCO class probability
+        under the template's attention), which tells "an object is here" more than "it is mine".
+    identity_weight: with a model that verifies identity (confidence "identity"), the best few
+        candidates by the motion prior are re-ranked by (1 - w) x their ranking score + w x their
+        identity, so that a look-alike scoring as high as the object does not take the track (0:
+        the ranking score alone; the winner's identity is still its confidence).
+    follow_threshold: the tracked box moves to the winner when its confidence is at least this;
+        below, the object is taken as lost and searched for where it was last seen (a lower bar
+        than presence_threshold keeps following an object the network is unsure of).
     context: the search crop's side is context x sqrt((w + p)(h + p)), p = (w + h) / 2, around
         the last box (SiamFC's exemplar context, widened); the template is cut the same way.
     search_size: side in pixels of the network input the crop is resized to.
@@ -39,11 +51,14 @@ class TrackingSettings:
     smoothing: the paper's temporal smoothness: the candidates' scores are blended with the
         IoU of their masks with the previous answer (tracking.TemporalSmoother; masks needed).
     template_update: how far an object's template moves, at each update, towards what its latest
-        answer shows, when that answer is present (0: the first frame's template throughout, the
-        paper's tracker); the model says which parts move (model.update_templates: the light
+        answer shows (0: the first frame's template throughout, the paper's tracker); the model
+        says which parts move (model.update_templates: the light
         family's spatial filter, the Mask R-CNN family's T_d). A running average follows an
         object whose look changes, as correlation-filter trackers update their filters.
     update_every: frames between template updates (each solves the updated parts once per object).
+    update_threshold: an answer updates the template only when the network's own score for it is
+        at least this (its presence: for the light family the largest COCO class probability under
+        the template's attention, not the verifier's identity, which stays the first frame's judge).
     hold_ratio: the box stops following the winner (the object taken as hidden) when its ranking
         score falls below hold_ratio x the object's running score, as a correlation filter's
         peak drops when an occluder or a look-alike takes over the crop; the running score
@@ -58,6 +73,8 @@ class TrackingSettings:
     """
 
     presence_threshold: float = 0.3
+    confidence: str = "identity"
+    identity_weight: float = 0.0
     follow_threshold: float = 0.3
     context: float = 2.5
     search_size: int = 416
@@ -72,11 +89,12 @@ class TrackingSettings:
     smoothing: bool = False
     template_update: float = 0.0
     update_every: int = 1
+    update_threshold: float = 0.4
     hold_ratio: float = 0.0
     box_calibration: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold", "template_update", "box_calibration"):
+        for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold", "template_update", "box_calibration", "identity_weight", "update_threshold"):
             _in_range(name, getattr(self, name), 0.0, 1.0)
         _in_range("hold_ratio", self.hold_ratio, 0.0, 1.0, high_open=True)
         _in_range("size_rate", self.size_rate, 0.0, 1.0, low_open=True)
@@ -92,6 +110,8 @@ class TrackingSettings:
             raise ValueError(f"template_context must be 0 (as context) or > 1, got {self.template_context!r}")
         if not self.lost_growth >= 1.0:
             raise ValueError(f"lost_growth must be >= 1, got {self.lost_growth!r}")
+        if self.confidence not in CONFIDENCES:
+            raise ValueError(f"confidence must be one of {', '.join(CONFIDENCES)}, got {self.confidence!r}")
         for name in ("masks", "full_frame", "smoothing"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")

@@ -30,11 +30,16 @@ from ..template import TemplateBuilder
 from . import runtime
 from .decode import cell_centres, decode_level, detections
 from .losses import distillation_losses, mask_loss, tracking_losses
+from .layout import TemplateLayout
 from .passes import FramePass, by_pass, crop_passes, scale_groups
-from .spatial import FILTER_STRIDE, at_level, filter_loss, filter_responses, solve_filter
+from .spatial import FILTER_SIZE, FILTER_STRIDE, at_level, filter_loss, filter_responses, solve_filter
 from .nanodet import INPUT_SIZE, NUM_CLASSES, STRIDES, NanoDet
+from .verifier import VERIFIER_BINS, VERIFIER_STRIDE, describe, sample_boxes, solve_verifier
 
 MASK_INSTANCES = 8  # instances per detection image that train the mask head
+OTHER_OBJECTS = 100  # the template crop's detections (class-agnostic, above OTHER_SCORE) that are the verifier's negatives
+OTHER_SCORE = 0.05
+RIVALS = 50  # the template's own best candidates on its frame, also negatives where they miss the object
 SHARED_SCALE = 1.25  # crops whose sizes differ by at most this factor may share one pyramid pass
 
 FAMILY = "light"
@@ -120,6 +125,19 @@ class LightDetTrack(nn.Module):
         self._teacher: list[NanoDet] = []  # the original detector, frozen, for distillation (not part of the model)
         # CPU inference runs the trunk and PAN on onnxruntime when it is installed ("torch": never)
         self.runtime = "onnxruntime"
+
+    @property
+    def layout(self) -> TemplateLayout:
+        """The parts of this model's templates (layout.py), as its options are now."""
+        channels = self.detector.neck.out_channels
+        return TemplateLayout(
+            OrderedDict(
+                td=channels,
+                filter=(channels * FILTER_SIZE * FILTER_SIZE + 1) if self.spatial_filter else 0,
+                profile=NUM_CLASSES if self.class_profile else 0,
+                verifier=channels * VERIFIER_BINS * VERIFIER_BINS,
+            )
+        )
 
     def set_teacher(self, teacher: NanoDet) -> None:
         """The frozen detector whose outputs detection batches distil (training only; never saved)."""
@@ -232,8 +250,9 @@ class LightDetTrack(nn.Module):
         return features
 
     def make_template(self, encoded: Encoded, boxes: Tensor) -> Tensor:
-        """Templates [B, T] from an encoding of B crops (or one frame for every box) and boxes [B, 4]
-        xyxy in frame pixels: T_d [B, D], then, with spatial_filter, each object's spatial filter."""
+        """Templates [B, T] (layout.py) from an encoding of B crops (or one frame for every box) and
+        boxes [B, 4] xyxy in frame pixels: T_d, with spatial_filter each object's spatial filter, with
+        class_profile its class profile, and its identity verifier (verifier.py)."""
         boxes = boxes.reshape(-1, 4).float()
         features = encoded.features
         if encoded.passes is not None:
@@ -243,30 +262,69 @@ class LightDetTrack(nn.Module):
         inputs = encoded.boxes_to_inputs(boxes)
         sizes = [(encoded.size, encoded.size)] * len(boxes)
         template = self.template_builder(features, inputs, sizes, (encoded.size, encoded.size))
-        parts = [template]
-        if self.spatial_filter:
-            parts.append(_solve_filters(features[str(FILTER_STRIDE)], inputs).to(template.dtype))
-        if self.class_profile:
-            parts.append(self._class_profiles(features, template, inputs).to(template.dtype))
-        return torch.cat(parts, 1) if len(parts) > 1 else template
+        layout = self.layout
+        parts = {"td": template, "verifier": template.new_zeros(len(boxes), layout.sizes["verifier"])}
+        if "filter" in layout:
+            parts["filter"] = _solve_filters(features[str(FILTER_STRIDE)], inputs).to(template.dtype)
+        if "profile" in layout:
+            parts["profile"] = self._class_profiles(features, template, inputs).to(template.dtype)
+        templates = layout.pack(parts)
+        # the verifier's negatives include what this template itself would answer on its own frame (its rivals)
+        rivals = [encoded.to_input(c.boxes, 0 if encoded.batch == 1 else i) for i, c in enumerate(self.candidates(encoded, templates, RIVALS))]
+        verifiers = self._verifiers(features, inputs, encoded.size, rivals).to(template.dtype)
+        return layout.replaced(templates, "verifier", verifiers)
 
     def update_templates(self, encoded: Encoded, boxes: Tensor, templates: Tensor, rate: float) -> Tensor:
         """Templates [B, T] whose spatial filter moved by `rate` towards the one solved on boxes [B, 4]
         (xyxy, frame pixels; one input each, or one for all): a correlation filter's running
         average, as KCF and CSRT keep theirs, so the filter follows the object's changing look.
-        T_d and the class profile stay the template frame's: what the head reports as present
-        keeps answering to the object first given (moving them too found look-alikes better but
-        kept reporting a look-alike present after the object left; docs/experiments.md)."""
-        if not self.spatial_filter:
+        T_d, the class profile and the verifier stay the template frame's: what decides presence
+        and identity keeps answering to the object first given (moving T_d too found look-alikes
+        better but kept reporting a look-alike present after the object left; docs/experiments.md)."""
+        layout = self.layout
+        if "filter" not in layout:
             return templates
         boxes = boxes.reshape(-1, 4).float()
         # with shared passes too, features holds this level: candidates() reads it
         fresh = _solve_filters(encoded.features[str(FILTER_STRIDE)], encoded.boxes_to_inputs(boxes))
-        start = self.detector.neck.out_channels
-        end = start + fresh.shape[1]
-        updated = templates.clone()
-        updated[:, start:end] = torch.lerp(templates[:, start:end], fresh.to(templates.dtype), rate)
-        return updated
+        moved = torch.lerp(layout.part(templates, "filter"), fresh.to(templates.dtype), rate)
+        return layout.replaced(templates, "filter", moved)
+
+    def _verifiers(self, features: "OrderedDict[str, Tensor]", boxes: Tensor, size: int, rivals: list[Tensor]) -> Tensor:
+        """Each object's identity verifier [B, C * 16] on its template input (boxes [B, 4], input
+        pixels, box i on input i): its box against boxes of its size all over the input, the other
+        objects the detector finds there and its own best candidates there (rivals[i], input pixels)
+        that are not the object."""
+        levels = OrderedDict((k, f) for k, f in features.items() if int(k) in self.track_strides)
+        logits, found, _, _ = self._dense(levels)
+        fmap = features[str(VERIFIER_STRIDE)]
+        out = []
+        for i, box in enumerate(boxes):
+            probs, order = logits[i].sigmoid().topk(min(OTHER_OBJECTS, logits.shape[1]))
+            positives, negatives = sample_boxes(box, size, torch.cat([found[i, order[probs > OTHER_SCORE]], rivals[i].to(found.dtype)]))
+            rois = [torch.cat([b.new_full((len(b), 1), float(i)), b.to(fmap.dtype)], 1) for b in (positives, negatives)]
+            out.append(solve_verifier(describe(fmap, rois[0]), describe(fmap, rois[1])))
+        return torch.stack(out)
+
+    def verify(self, encoded: Encoded, boxes: Tensor, templates: Tensor, inputs: Optional[Sequence[int]] = None) -> Tensor:
+        """Identity [K] of boxes [K, 4] (xyxy, frame pixels): how much box k looks like the object of
+        templates[k] (about 1) rather than what surrounded it on its template frame (about 0), by
+        its verifier (verifier.py), pooled from the pass that box's input came from.
+
+        inputs: which input of the encoding each box is on (default: the first for all)."""
+        if len(boxes) == 0:
+            return boxes.new_zeros(0)
+        inputs = list(inputs) if inputs is not None else [0] * len(boxes)
+        passes = encoded.passes or crop_passes(encoded.features, encoded.windows, encoded.size)
+        name = str(VERIFIER_STRIDE)
+        weights = self.layout.part(templates, "verifier").float()
+        out = boxes.new_zeros(len(boxes))
+        mine = [passes[i] for i in inputs]
+        for group in by_pass(mine):
+            source = mine[group[0]]
+            rois = torch.cat([torch.cat([boxes.new_tensor([[float(mine[k].index)]]), mine[k].to_input(boxes[k : k + 1])], 1) for k in group])
+            out[group] = (describe(source.features[name], rois) * weights[group]).sum(1).to(out.dtype)
+        return out
 
     def _class_profiles(self, features: "OrderedDict[str, Tensor]", templates: Tensor, boxes: Tensor) -> Tensor:
         """Each object's class profile [B, 80]: the mean class probabilities of the tracking
@@ -298,17 +356,17 @@ class LightDetTrack(nn.Module):
         features = OrderedDict((k, f) for k, f in encoded.features.items() if int(k) in self.track_strides)
         filters, profiles = None, None
         if templates is not None:
-            channels = next(iter(features.values())).shape[1]
-            templates, filters = templates[:, :channels], templates[:, channels:]
-            if self.class_profile:
-                filters, profiles = filters[:, :-NUM_CLASSES], filters[:, -NUM_CLASSES:]
-            features, _ = reweight(features, templates)
+            layout = self.layout
+            layout.check(templates)
+            filters = layout.part(templates, "filter") if "filter" in layout else None
+            profiles = layout.part(templates, "profile") if "profile" in layout else None
+            features, _ = reweight(features, layout.part(templates, "td"))
         logits, boxes, _, ranking = self._dense(features, profiles)
         probs = logits.sigmoid()
         scores, presence = probs, None
         if profiles is not None:
             scores, presence = ranking.sigmoid(), probs
-        if filters is not None and filters.shape[1] and self.spatial_filter:
+        if filters is not None:
             response = filter_responses(encoded.features[str(FILTER_STRIDE)], filters)
             cells = torch.cat([at_level(response, f.shape[-2:]).flatten(1) for f in features.values()], 1)
             scores, presence = (1 - self.spatial_filter) * scores + self.spatial_filter * cells.clamp(0, 1), probs
