@@ -54,6 +54,11 @@ def main() -> None:
         note = "" if len(counts) == 1 else " (trackers ran different sequences: compare with care)"
         print(f"\n{group}: {max(counts)} sequences{note}\n")
         print(score_table({name: score_as_reported(per.values()) for name, per in trackers.items()}))
+        with_absence = sorted({n for per in trackers.values() for n, t in per.items() if not t.gt_present[t.scored].all()})
+        if with_absence:  # the presence cost where the target never leaves, the present flag where it does
+            for title, keep in ((f"{group}, the sequences where the target never leaves", False), (f"{group}, {', '.join(with_absence)}", True)):
+                print(f"\n{title}:\n")
+                print(score_table({name: score_as_reported([t for n, t in per.items() if (n in with_absence) == keep]) for name, per in trackers.items()}))
         print(f"\n{group}, AO per sequence (every box / as reported):\n")
         names = sorted({n for per in trackers.values() for n in per})
         print("| sequence | " + " | ".join(trackers) + " |")
