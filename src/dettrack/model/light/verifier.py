@@ -11,8 +11,6 @@ object and about 0 when it looks like the rest of the template frame, whatever t
 or size, which is what makes it a confidence calibrated per object. No learned weights.
 """
 
-from collections import OrderedDict
-
 import torch
 from torch import Tensor
 from torchvision.ops import box_iou, roi_align
@@ -33,15 +31,17 @@ def describe(fmap: Tensor, rois: Tensor) -> Tensor:
 def sample_boxes(box: Tensor, size: int, others: Tensor) -> tuple[Tensor, Tensor]:
     """Positive and negative boxes (xyxy input pixels) for the object in `box` [4] on a size x size
     input, `others` [M, 4] the detector's boxes there: (positives [19, 4], negatives [N, 4])."""
+    box = box.float()
     x1, y1, x2, y2 = box.tolist()
     w, h = x2 - x1, y2 - y1
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-    shifts = torch.tensor([(dx, dy, s) for dx in (-0.1, 0.0, 0.1) for dy in (-0.1, 0.0, 0.1) for s in (0.9, 1.1)])
-    positives = torch.cat([box[None].float(), _boxes(cx + shifts[:, 0] * w, cy + shifts[:, 1] * h, shifts[:, 2] * w, shifts[:, 2] * h)])
-    points = torch.linspace(0, size, GRID + 2)[1:-1]
-    grid = torch.tensor([(px, py, s) for py in points for px in points for s in (0.7, 1.0, 1.4)])
+    steps = [(dx, dy, s) for dx in (-0.1, 0.0, 0.1) for dy in (-0.1, 0.0, 0.1) for s in (0.9, 1.1)]
+    shifts = torch.tensor(steps, device=box.device)
+    positives = torch.cat([box[None], _boxes(cx + shifts[:, 0] * w, cy + shifts[:, 1] * h, shifts[:, 2] * w, shifts[:, 2] * h)])
+    points = torch.linspace(0, size, GRID + 2)[1:-1].tolist()
+    grid = torch.tensor([(px, py, s) for py in points for px in points for s in (0.7, 1.0, 1.4)], device=box.device)
     negatives = torch.cat([_boxes(grid[:, 0], grid[:, 1], grid[:, 2] * w, grid[:, 2] * h), others.float().reshape(-1, 4)])
-    negatives = negatives[box_iou(negatives, box[None].float())[:, 0] < NEGATIVE_IOU]
+    negatives = negatives[box_iou(negatives, box[None])[:, 0] < NEGATIVE_IOU]
     return positives, negatives
 
 
@@ -59,8 +59,3 @@ def solve_verifier(positives: Tensor, negatives: Tensor) -> Tensor:
 
 def _boxes(cx: Tensor, cy: Tensor, w: Tensor, h: Tensor) -> Tensor:
     return torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], 1)
-
-
-def level(features: "OrderedDict[str, Tensor]") -> Tensor:
-    """The map the verifier reads."""
-    return features[str(VERIFIER_STRIDE)]
