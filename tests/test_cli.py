@@ -248,3 +248,29 @@ def test_export_stores_fp16_weights_and_tracking_defaults(model_file, tmp_path, 
     assert main(["track", str(folder), "--box", "1,1,5,5", "--model", str(model_file), "--tracking", "speed=11"]) == 2
     assert "--tracking 'speed=11'" in capsys.readouterr().err
     assert not (tmp_path / "bad.pt").exists()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["track", "missing.mp4", "--box", "1,2,3,4"], "missing.mp4: no such file or folder"),
+        (["track", "missing.mp4", "--box", "1,2,3"], "expected four numbers"),
+        (["track", "missing.mp4", "--box", "1,2,3,4", "--tracking", "presence_threshold=2"], "presence_threshold must be a number in [0, 1]"),
+        (["detect", "missing.jpg"], "missing.jpg"),
+        (["eval", "--dataset", "otb", "--root", "nowhere"], "nowhere: dataset root not found"),
+        (["train", "--config", "missing.yaml"], "missing.yaml"),
+        (["export", "missing.pt", "out.pt"], "missing.pt: checkpoint not found"),
+    ],
+)
+def test_bad_input_is_reported_before_torch_is_imported(tmp_path, argv, message):
+    """The command line checks what needs no model first: a mistyped path gets its message at once."""
+    probe = f"import sys; from dettrack.cli import main; code = main({argv!r}); print(code, 'torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["2", "False"], (done.stdout, done.stderr)
+    assert message in done.stderr
+
+
+def test_import_dettrack_waits_for_torch_until_a_model_is_needed():
+    probe = "import sys, dettrack; before = 'torch' in sys.modules; dettrack.TrackingSettings(); mid = 'torch' in sys.modules; dettrack.Tracker; print(before, mid, 'torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["False", "False", "True"], done.stderr

@@ -9,17 +9,17 @@ import sys
 import warnings
 from typing import Optional, Sequence
 
-import torch
-import torchvision
-
 from . import __version__
 from .commands import convert, demo, detect, evaluate, export, paper, report, track, train
-from .loading import load_model
-from .model import BACKBONES
-from .pretrained import has_pretrained
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    import torch
+    import torchvision
+
+    from .model import BACKBONES
+    from .pretrained import has_pretrained
+
     print(f"dettrack {__version__}, torch {torch.__version__}, torchvision {torchvision.__version__}, python {platform.python_version()}")
     print(f"CUDA available: {torch.cuda.is_available()}; CPU threads: {torch.get_num_threads()}")
     print(f"backbones: {', '.join(BACKBONES)}; shipped model: {'yes' if has_pretrained() else 'no'}")
@@ -27,18 +27,18 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every sub-command's arguments; building it imports no torch, so bad input is reported at once."""
     parser = argparse.ArgumentParser(prog="dettrack", description=__doc__)
     parser.add_argument("--version", action="version", version=f"dettrack {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (demo, track, detect):
         p = module.add_parser(sub)
-        p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu or cuda")
+        p.add_argument("--device", default="auto", help="cpu, cuda or auto: cuda where available (default: %(default)s)")
         p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-        p.set_defaults(func=module.run, needs_model=True)
-    train.add_parser(sub).set_defaults(func=train.run, needs_model=False)
-    for module in (evaluate, report, paper, export, convert):
-        module.add_parser(sub).set_defaults(func=module.run, needs_model=False)
-    sub.add_parser("info", help="versions, devices and available backbones").set_defaults(func=cmd_info, needs_model=False)
+        p.set_defaults(func=module.run, check=module.check, needs_model=True)
+    for module in (train, evaluate, report, paper, export, convert):
+        module.add_parser(sub).set_defaults(func=module.run, check=module.check, needs_model=False)
+    sub.add_parser("info", help="versions, devices and available backbones").set_defaults(func=cmd_info, check=None, needs_model=False)
     return parser
 
 
@@ -52,11 +52,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """The sub-command; bad input (ValueError, FileNotFoundError) is exit code 2 with its message."""
+    """The sub-command; bad input (ValueError, FileNotFoundError) is exit code 2 with its message.
+    Its inputs are checked (`check`) before torch is imported and a model loaded."""
     try:
+        if args.check is not None:
+            args.check(args)
         if args.needs_model:
-            if args.device == "cuda" and not torch.cuda.is_available():
-                raise ValueError("--device cuda: CUDA is not available on this machine")
+            from .loading import load_model, resolve_device
+
+            args.device = resolve_device(args.device)
             return args.func(args, load_model(args.model, args.device))
         return args.func(args)
     except (ValueError, FileNotFoundError) as err:

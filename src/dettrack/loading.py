@@ -32,3 +32,12 @@ def load_model(spec: Union[str, Path] = "pretrained", device: Union[str, torch.d
     else:
         model = load_checkpoint(spec)
     return model.to(device).eval()
+
+
+def resolve_device(device: str) -> str:
+    """'auto' -> 'cuda' where CUDA is available, else 'cpu'; 'cuda' without CUDA is a ValueError."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"--device {device}: CUDA is not available on this machine")
+    return device

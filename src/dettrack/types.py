@@ -5,13 +5,15 @@ can all use them without importing each other.
 """
 
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 import numpy as np
-from torch import Tensor
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 # A frame at the public API: H x W x 3 uint8 RGB (numpy or torch); see tracking.inputs.frame_to_tensor
-Frame = Union[np.ndarray, Tensor]
+Frame = Union[np.ndarray, "Tensor"]
 
 
 @dataclass(frozen=True)

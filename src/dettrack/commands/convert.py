@@ -4,12 +4,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..model import save_checkpoint
-from ..model.light import build_light_model
+from ..data.textfiles import require_file
 from ..tracking.settings import TrackingSettings
 
 
+def check(args: argparse.Namespace) -> None:
+    """The detector file and the settings, before torch is imported."""
+    require_file(args.weights, "NanoDet-m ONNX file")
+    TrackingSettings(search_size=args.input_size, context=args.context)
+
+
 def run(args: argparse.Namespace) -> int:
+    from ..model import save_checkpoint
+    from ..model.light import build_light_model
+
     model = build_light_model(args.weights, teacher=False, input_size=args.input_size)
     model.tracking_defaults = TrackingSettings(search_size=args.input_size, context=args.context).to_dict()
     save_checkpoint(model, args.out, extra={"converted_from": Path(args.weights).name})

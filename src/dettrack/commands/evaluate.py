@@ -4,21 +4,30 @@ import argparse
 import os
 import sys
 
-import torch
-
+from ..data.textfiles import require_dir
 from ..eval.benchmarks import BENCHMARKS, get_benchmark
 from ..eval.peers import TRACKERS
-from ..eval.runner import evaluate, parse_shard
 from .settings import add_tracking_option, parse_settings
 
 
 def device_for_rank(device: str) -> str:
-    """The device to use; under torchrun, 'cuda' means this process's GPU (LOCAL_RANK)."""
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("--device cuda: CUDA is not available on this machine")
+    """The device to use ('auto': cuda where available); under torchrun, 'cuda' means this
+    process's GPU (LOCAL_RANK)."""
+    from ..loading import resolve_device
+
+    device = resolve_device(device)
     if device == "cuda" and "LOCAL_RANK" in os.environ:
         return f"cuda:{int(os.environ['LOCAL_RANK'])}"
     return device
+
+
+def check(args: argparse.Namespace) -> None:
+    """The dataset folder, the shard and the tracking settings, before torch is imported."""
+    from ..eval.runner import parse_shard
+
+    require_dir(args.root, "dataset root")
+    parse_shard(args.shard)
+    parse_settings(args.tracking)
 
 
 def split_names(text: str) -> list[str]:
@@ -27,6 +36,8 @@ def split_names(text: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..eval.runner import evaluate, parse_shard
+
     shard = parse_shard(args.shard)
     summaries = evaluate(
         get_benchmark(args.dataset), args.root, args.tracker, args.out, split=args.split,
@@ -60,6 +71,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--presence-threshold", type=float, help="score below which the object is absent (default: the model's, 0.5 for peers)")
     p.add_argument("--search-region", type=int, help="dettrack: search-region crop size, 0 = full frames (default: the model's)")
     add_tracking_option(p, "dettrack: ")
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu or cuda")
+    p.add_argument("--device", default="auto", help="cpu, cuda or auto: cuda where available (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     return p

@@ -5,14 +5,23 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..model import load_checkpoint, save_checkpoint
-from ..model.backbone import fold_frozen_batchnorm
-from ..model.soup import average_weights
+from ..data.textfiles import require_file
 from ..tracking.settings import TrackingSettings
 from .settings import add_tracking_option, parse_settings
 
 
+def check(args: argparse.Namespace) -> None:
+    """The checkpoints exist and the settings are known and in range, before torch is imported."""
+    for path in [args.checkpoint, *args.average]:
+        require_file(path, "checkpoint")
+    TrackingSettings().updated(**parse_settings(args.tracking))
+
+
 def run(args: argparse.Namespace) -> int:
+    from ..model import load_checkpoint, save_checkpoint
+    from ..model.backbone import fold_frozen_batchnorm
+    from ..model.soup import average_weights
+
     model = load_checkpoint(args.checkpoint)
     if args.average:
         average_weights(model, [load_checkpoint(path) for path in args.average], args.average)

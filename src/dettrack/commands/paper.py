@@ -3,19 +3,26 @@
 import argparse
 import sys
 
-import torch
-
-from ..eval.paper import run_paper
+from ..data.textfiles import require_dir
 from .evaluate import device_for_rank
 
 DATASETS = {"oxuva": "OxUvA root (dev split)", "got10k": "GOT-10k root (val split)",
             "vot_lt": "VOT-LT / LTB35 root", "davis2017": "DAVIS 2017 root (val split)"}  # fmt: skip
 
 
-def run(args: argparse.Namespace) -> int:
-    roots = {name.replace("_", "-"): getattr(args, name) for name in DATASETS if getattr(args, name)}
+def check(args: argparse.Namespace) -> None:
+    """The dataset folders exist and COCO comes whole, before torch is imported."""
+    for name, what in DATASETS.items():
+        if getattr(args, name):
+            require_dir(getattr(args, name), what)
     if bool(args.coco_annotations) != bool(args.coco_images):
         raise ValueError("COCO needs both --coco-annotations and --coco-images")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..eval.paper import run_paper
+
+    roots = {name.replace("_", "-"): getattr(args, name) for name in DATASETS if getattr(args, name)}
     coco = (args.coco_annotations, args.coco_images) if args.coco_annotations else None
     text = run_paper(
         args.model, roots, args.out, coco=coco, device=device_for_rank(args.device), limit=args.limit, quiet=args.quiet
@@ -39,6 +46,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--coco-images", help="the folder of that JSON's images")
     p.add_argument("--limit", type=int, help="only the first N sequences / videos / images of each (a quick look)")
     p.add_argument("--out", default="dettrack_paper", help="folder for paper.md and the per-benchmark results (default: %(default)s)")
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="cpu or cuda")
+    p.add_argument("--device", default="auto", help="cpu, cuda or auto: cuda where available (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p

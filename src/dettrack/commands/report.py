@@ -3,12 +3,21 @@
 import argparse
 import sys
 
+from ..data.textfiles import require_dir
 from ..eval.benchmarks import BENCHMARKS, get_benchmark
-from ..eval.report import make_report, summary_table
 from .evaluate import split_names
 
 
+def check(args: argparse.Namespace) -> None:
+    """The dataset and results folders, before torch is imported."""
+    require_dir(args.root, "dataset root")
+    for folder in args.results:
+        require_dir(folder, "results folder")
+
+
 def run(args: argparse.Namespace) -> int:
+    from ..eval.report import make_report, summary_table
+
     report = make_report(
         get_benchmark(args.dataset), args.root, args.results, args.out, split=args.split,
         names=split_names(args.sequences) if args.sequences else None,

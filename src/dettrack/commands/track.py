@@ -5,20 +5,20 @@ import itertools
 import time
 import warnings
 from pathlib import Path
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
-from ..boxes import xyxy_to_xywh
-from ..model import DetTrack
-from ..model.light import LightDetTrack
-from ..tracking import check_box, frame_to_tensor, open_session
 from ..types import TrackResult
 from ..video import OUTPUTS, FrameSource, TrackWriter
 from .prompts import Prompts, prompts_from_args, prompts_from_file
 from .settings import add_tracking_option, parse_settings
+
+if TYPE_CHECKING:
+    import torch
+
+    from ..model.interface import TrackingModel
 
 
 def source_argument(text: str) -> Union[int, str]:
@@ -42,6 +42,9 @@ def gather_prompts(args: argparse.Namespace) -> Prompts:
 def checked_prompts(prompts: Prompts, frame_size: tuple[int, int]) -> Prompts:
     """Every box checked against the frame size (a ValueError names the object), clipped to the
     frame with a warning where it sticks out."""
+    from ..boxes import xyxy_to_xywh
+    from ..tracking.inputs import check_box
+
     height, width = frame_size
     checked: Prompts = {}
     for frame, objs in prompts.items():
@@ -57,19 +60,23 @@ def checked_prompts(prompts: Prompts, frame_size: tuple[int, int]) -> Prompts:
     return checked
 
 
-@torch.inference_mode()
-def given_box_masks(model: Union[DetTrack, LightDetTrack], frame: np.ndarray, boxes_xywh: list[tuple[float, ...]], threshold: float = 0.5) -> np.ndarray:
+def given_box_masks(model: "TrackingModel", frame: np.ndarray, boxes_xywh: list[tuple[float, ...]], threshold: float = 0.5) -> np.ndarray:
     """[N, H, W] bool: the network's segmentation of each object in its given box on the template
     frame (the model's segment(): the tracking mask head on that box, without the template's
     reweighting); the filled box where the head finds nothing above `threshold`."""
-    device = next(model.parameters()).device
-    image = frame_to_tensor(frame, device)
-    boxes = torch.tensor(boxes_xywh, dtype=torch.float32, device=device)
-    boxes[:, 2:] += boxes[:, :2]
-    return _filled_where_empty(model.segment(image, boxes) > threshold, boxes_xywh)
+    import torch
+
+    from ..tracking.inputs import frame_to_tensor
+
+    device = next(model.parameters()).device  # type: ignore[attr-defined]
+    with torch.inference_mode():
+        image = frame_to_tensor(frame, device)
+        boxes = torch.tensor(boxes_xywh, dtype=torch.float32, device=device)
+        boxes[:, 2:] += boxes[:, :2]
+        return _filled_where_empty(model.segment(image, boxes) > threshold, boxes_xywh)  # type: ignore[attr-defined]
 
 
-def _filled_where_empty(masks: torch.Tensor, boxes_xywh: list[tuple[float, ...]]) -> np.ndarray:
+def _filled_where_empty(masks: "torch.Tensor", boxes_xywh: list[tuple[float, ...]]) -> np.ndarray:
     for mask, box in zip(masks, boxes_xywh):
         if not mask.any():
             x, y, w, h = (round(v) for v in box)
@@ -77,10 +84,22 @@ def _filled_where_empty(masks: torch.Tensor, boxes_xywh: list[tuple[float, ...]]
     return masks.cpu().numpy()
 
 
-def run(args: argparse.Namespace, model: DetTrack) -> int:
+def check(args: argparse.Namespace) -> None:
+    """What needs no model (the settings, the objects' boxes, the video and its frame range): bad
+    input is reported before torch is imported."""
+    _prepare(args)
+
+
+def _prepare(args: argparse.Namespace) -> tuple[dict, Prompts, FrameSource]:
+    """The tracking settings, the objects by start frame and the frame source, all checked."""
+    from ..tracking.settings import TrackingSettings
+
     options = parse_settings(args.tracking)
     if args.search_region is not None:
         options["search_region"] = args.search_region
+    if args.presence_threshold is not None:
+        options["presence_threshold"] = args.presence_threshold
+    TrackingSettings().updated(**options)  # a setting out of range is named here, before any work
     prompts = gather_prompts(args)
     if min(prompts) < args.start:
         raise ValueError(f"an object starts at frame {min(prompts)}, before --start {args.start}")
@@ -89,10 +108,17 @@ def run(args: argparse.Namespace, model: DetTrack) -> int:
     source = FrameSource(source_argument(args.video), args.start, args.end)
     if source.count is not None and max(prompts) >= source.count:
         raise ValueError(f"{args.video}: an object starts at frame {max(prompts)} but the video has {source.count} frames")
+    return options, prompts, source
+
+
+def run(args: argparse.Namespace, model: "TrackingModel") -> int:
+    from ..tracking import open_session
+
+    options, prompts, source = _prepare(args)
     frames = iter(source)
     first = next(frames)
     prompts = checked_prompts(prompts, first.shape[:2])  # bad boxes fail here, before anything is written
-    session = open_session(model, smoothing=args.smoothing or None, presence_threshold=args.presence_threshold, **options)
+    session = open_session(model, smoothing=args.smoothing or None, **options)
     writer = TrackWriter(Path(args.out), source.fps, tuple(o for o in OUTPUTS if not getattr(args, f"no_{o}")))
     total = None if source.count is None else min(source.count, args.end or source.count) - args.start
     bar = tqdm(total=total, desc="tracking", unit="frame", disable=args.quiet)

@@ -5,12 +5,18 @@ import sys
 import time
 from pathlib import Path
 
-from ..train.build import stream_factory, validator
 from ..train.config import load_config
-from ..train.loop import train
+
+
+def check(args: argparse.Namespace) -> None:
+    """The recipe (every section and key, --set included), before torch is imported."""
+    load_config(args.config, args.set)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..train.build import stream_factory, validator
+    from ..train.loop import train
+
     config = load_config(args.config, args.set)
     out = Path(args.out or Path("runs") / Path(args.config).stem)
     started = time.perf_counter()

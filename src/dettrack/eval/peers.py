@@ -5,7 +5,7 @@ Every tracker here is used the same way: `init(frame, box_xywh)` on the first fr
 H x W x 3 uint8 RGB, boxes (x, y, w, h) in pixels. The benchmark runner only sees this
 interface, so dettrack and its peers run under exactly the same protocol:
 
-- dettrack / dettrack-temporal: the network (a DetTrack, a checkpoint path, 'pretrained' or a
+- dettrack / dettrack-temporal: the network (a model of either family, a checkpoint path, 'pretrained' or a
   backbone name), without / with the paper's temporal smoothness.
 - csrt, kcf, mil: OpenCV's correlation-filter and multiple-instance trackers. They give no
   confidence: score 1 and present while OpenCV reports success, else score 0, absent, and the
@@ -15,16 +15,15 @@ interface, so dettrack and its peers run under exactly the same protocol:
 """
 
 from pathlib import Path
-from typing import Any, Callable, Optional, Protocol, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Sequence, Union
 
 import cv2
 import numpy as np
-import torch
 
-from ..loading import load_model
-from ..model import DetTrack
-from ..tracking import TrackResult, open_session
-from ..types import Frame
+from ..types import Frame, TrackResult
+
+if TYPE_CHECKING:
+    from ..model.interface import TrackingModel
 
 TRACKERS = ("dettrack", "dettrack-temporal", "csrt", "kcf", "mil", "nanotrack")
 
@@ -48,7 +47,7 @@ class DetTrackPeer:
 
     def __init__(
         self,
-        model: DetTrack,
+        model: "TrackingModel",
         smoothing: bool = False,
         presence_threshold: Optional[float] = None,
         search_region: Optional[int] = None,
@@ -62,11 +61,11 @@ class DetTrackPeer:
         if presence_threshold is not None:
             self.options["presence_threshold"] = presence_threshold
         self.smoothing = bool(self.options.get("smoothing"))
-        open_session(model, **self.options)  # bad settings fail here, not mid-benchmark
+        _open_session(model, self.options)  # bad settings fail here, not mid-benchmark
         self.session: Optional[Any] = None
 
     def init(self, frame: Frame, box_xywh: Sequence[float]) -> None:
-        self.session = open_session(self.model, **self.options)
+        self.session = _open_session(self.model, self.options)
         self.session.add(frame, box_xywh, 0)
 
     def update(self, frame: Frame) -> TrackResult:
@@ -142,7 +141,7 @@ def nanotrack_files(folder: Union[str, Path]) -> tuple[Path, Path]:
 
 def make_tracker(
     name: str,
-    model: Union[DetTrack, str, None] = None,
+    model: Union["TrackingModel", str, None] = None,
     device: str = "cpu",
     presence_threshold: Optional[float] = None,
     search_region: Optional[int] = None,
@@ -151,7 +150,7 @@ def make_tracker(
 ) -> PeerTracker:
     """A tracker by name (see TRACKERS).
 
-    model: for dettrack, a DetTrack or a spec for dettrack.load_model ('pretrained', a
+    model: for dettrack, a model of either family or a spec for dettrack.load_model ('pretrained', a
     checkpoint path or a backbone name); nanotrack_folder: the folder of NanoTrack's ONNX files.
     presence_threshold / search_region: None takes dettrack's model defaults (0.5 for the peers);
     tracking: more tracking settings for dettrack (TrackingSettings, e.g. {"window_influence": 0}).
@@ -168,10 +167,19 @@ def make_tracker(
     raise ValueError(f"unknown tracker {name!r}; choose from {', '.join(TRACKERS)}")
 
 
-def resolve_model(model: Union[torch.nn.Module, str, None], device: str = "cpu") -> torch.nn.Module:
+def _open_session(model: "TrackingModel", options: dict[str, Any]) -> Any:
+    """dettrack's session (torch comes with it: only when dettrack itself runs)."""
+    from ..tracking.session import open_session
+
+    return open_session(model, **options)
+
+
+def resolve_model(model: Union["TrackingModel", str, None], device: str = "cpu") -> "TrackingModel":
     """A model of either family in eval mode: as given, or loaded from a spec ('pretrained' when None) by load_model."""
-    if isinstance(model, torch.nn.Module):
-        return model.eval()
+    if model is not None and not isinstance(model, str):
+        return model.eval()  # type: ignore[attr-defined]
+    from ..loading import load_model  # torch: only once a model is needed
+
     return load_model(model or "pretrained", device)
 
 

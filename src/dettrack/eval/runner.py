@@ -17,19 +17,21 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import numpy as np
 from tqdm import tqdm
 
 from ..data import Sequence
 from ..data.images import PathLike
-from ..model import DetTrack
-from ..tracking import TrackResult
+from ..types import TrackResult
 from .benchmarks import Benchmark, group_units, load_sequences
 from .formats import mask_path, write_label_png, write_sequence
 from .peers import PeerTracker, make_tracker, resolve_model
 from .records import SequenceRun, is_finished, write_run
+
+if TYPE_CHECKING:
+    from ..model.interface import TrackingModel
 
 TrackerFactory = Callable[[], PeerTracker]
 
@@ -129,7 +131,7 @@ def evaluate(
     names: Optional[Iterable[str]] = None,
     shard: tuple[int, int] = (0, 1),
     quiet: bool = False,
-    model: Union[DetTrack, str, None] = None,
+    model: Union["TrackingModel", str, None] = None,
     device: str = "cpu",
     **options: Any,
 ) -> list[RunSummary]:

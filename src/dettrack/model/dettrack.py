@@ -20,6 +20,7 @@ from torchvision.models.detection.image_list import ImageList
 from torchvision.ops import boxes as box_ops
 
 from ..crops import crop_images
+from ..tracking.settings import PAPER_TRACKING
 from .attention import reweight
 from .backbone import BACKBONES, build_backbone, default_trainable_layers, fold_frozen_batchnorm
 from .heads import DetTrackRoIHeads, Ranker
@@ -31,12 +32,6 @@ from .weights import load_torchvision_maskrcnn
 
 Images = Union[Tensor, list[Tensor]]
 
-# How the family tracks unless told otherwise (the paper's tracker: the whole frame, the top
-# candidate, absent below 0.5, no motion prior); a model's tracking_defaults start as these,
-# a recipe's tracking section or `dettrack export --tracking` changes them (TrackingSettings).
-PAPER_TRACKING: dict[str, Any] = {
-    "full_frame": True, "presence_threshold": 0.5, "follow_threshold": 0.5, "window_influence": 0.0, "size_rate": 1.0,
-}
 
 
 class DetTrack(MaskRCNN):

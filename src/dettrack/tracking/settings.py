@@ -9,6 +9,13 @@ from typing import Any, Mapping, Optional
 
 CONFIDENCES = ("identity", "presence")
 
+# How the Mask R-CNN family tracks unless told otherwise (the paper's tracker: the whole frame,
+# the top candidate, absent below 0.5, no motion prior); such a model's tracking_defaults start as
+# these, a recipe's tracking section or `dettrack export --tracking` changes them.
+PAPER_TRACKING: dict[str, Any] = {
+    "full_frame": True, "presence_threshold": 0.5, "follow_threshold": 0.5, "window_influence": 0.0, "size_rate": 1.0,
+}
+
 
 @dataclass(frozen=True)
 class TrackingSettings:

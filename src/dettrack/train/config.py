@@ -14,8 +14,7 @@ from typing import Any, Callable, Iterable, Optional, Union
 import yaml
 
 from ..data.copy_paste import scene_config
-from ..model.dettrack import PAPER_TRACKING
-from ..tracking.settings import TrackingSettings
+from ..tracking.settings import PAPER_TRACKING, TrackingSettings
 
 TRAIN_DEFAULTS: dict[str, Any] = {
     "iterations": 1000,
