@@ -221,6 +221,14 @@ def test_a_video_that_breaks_off_mid_frame_names_where(tmp_path):
         list(FrameSource(clip))
 
 
+def test_an_mp4_cut_before_its_frame_index_is_called_cut_short(tmp_path):
+    clip = tmp_path / "cut.mp4"
+    _cut_video(clip, 40, 0.5, "libx264")  # the frame index at the end: the cut file does not open
+    with pytest.raises(ValueError, match=r"cut.mp4: not a readable video: it looks cut short or damaged \(FFmpeg: [A-Z]") as raised:
+        FrameSource(clip)
+    assert "Errno" not in str(raised.value)
+
+
 def test_help_lists_every_command_and_the_default_outputs(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])

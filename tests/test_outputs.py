@@ -29,3 +29,6 @@ def test_an_absent_frame_keeps_its_box_and_gives_presence_apart(tmp_path):
     painted = [np.asarray(Image.open(tmp_path / "masks" / f"{i:05d}.png")) for i in (0, 1)]
     assert (painted[0] == 1).sum() == mask.sum()
     assert not painted[1].any()  # masks follow presence
+    said = writer.summary()
+    assert f"boxes.txt, present.txt and scores.txt of 1 object(s) in {tmp_path}/<id>/" in said
+    assert str(tmp_path / "tracks.json") in said and f"2 mask PNG(s) in {tmp_path / 'masks'}/" in said and "overlay" not in said

@@ -149,14 +149,14 @@ def run(args: argparse.Namespace, model: "TrackingModel") -> int:
         raise ValueError(f"{args.video} ended at frame {last}, before the objects starting at frame(s) {missed}; kept {len(written)} output file(s) in {args.out}")
     if not args.quiet:
         elapsed = time.perf_counter() - started
-        print(f"tracked {len(session.ids)} object(s) over {writer.frames} frames in {elapsed:.1f} s ({writer.frames / elapsed:.1f} FPS); wrote {len(written)} files to {args.out}")
+        print(f"tracked {len(session.ids)} object(s) over {writer.frames} frames in {elapsed:.1f} s ({writer.frames / elapsed:.1f} FPS); wrote {writer.summary()}")
     return 0
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("track", help="track objects given by boxes through a video, folder, camera or stream")
     p.add_argument("video", help="video file, folder of images, camera index or stream URL")
-    p.add_argument("--box", action="append", default=[], help="x,y,w,h of an object (repeat for more; ids 0, 1, ...)")
+    p.add_argument("--box", action="append", default=[], help="x,y,w,h of an object in 0-based pixels of its first frame (repeat for more; ids 0, 1, ...); OTB's and GOT-10k's files are 1-based")
     p.add_argument("--init-frame", type=int, default=0, help="frame on which the --box objects are given (default: %(default)s)")
     p.add_argument("--boxes", help="JSON list of {id, frame, box} or CSV id,frame,x,y,w,h")
     p.add_argument("--model", default="pretrained", help="'pretrained', a checkpoint path or a backbone name (default: %(default)s)")
@@ -164,7 +164,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--start", type=int, default=0, help="first frame to read (default: %(default)s)")
     p.add_argument("--end", type=int, help="frame to stop before (default: the last)")
     p.add_argument("--smoothing", action="store_true", help="the paper's temporal smoothness")
-    p.add_argument("--presence-threshold", type=float, help="score below which an object is absent (default: the model's)")
+    p.add_argument("--presence-threshold", type=float, help="confidence below which an object is reported absent (default: the model's own: 0.3 for the shipped model)")
     p.add_argument("--search-region", type=int, help="crop size in pixels (search_size), 0 = full frames (full_frame) (default: the model's)")
     add_tracking_option(p)
     for name in OUTPUTS:

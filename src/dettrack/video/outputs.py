@@ -94,6 +94,20 @@ class TrackWriter:
             self.video.abort()
         return written
 
+    def summary(self) -> str:
+        """What the outputs hold and where, in words (after close())."""
+        parts = []
+        objects = len(self.palette)
+        if "boxes" in self.outputs and objects:
+            parts.append(f"boxes.txt, present.txt and scores.txt of {objects} object(s) in {self.folder}/<id>/")
+        if "json" in self.outputs:
+            parts.append(f"{self.folder / 'tracks.json'}")
+        if "masks" in self.outputs:
+            parts.append(f"{self.frames} mask PNG(s) in {self.folder / 'masks'}/")
+        if self.video is not None and self.video.frames:
+            parts.append(f"{self.folder / 'overlay.mp4'}")
+        return "; ".join(parts) if parts else "nothing (every output switched off)"
+
     def _box_line(self, obj_id: Hashable, result: TrackResult) -> None:
         if "boxes" not in self.outputs:
             return

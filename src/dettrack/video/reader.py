@@ -19,6 +19,11 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 Source = Union[str, Path, int]
 
 
+def _ffmpeg_reason(err: Exception) -> str:
+    """FFmpeg's reason for an error, without the raw error number PyAV puts in front of it."""
+    return str(getattr(err, "strerror", None) or err)
+
+
 def natural_key(name: str) -> list:
     """Sort key that puts 2.jpg before 10.jpg."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
@@ -82,7 +87,7 @@ class FrameSource:
                 self.fps = float(stream.average_rate or 25)
                 self.count = stream.frames or None
         except av.FFmpegError as err:
-            raise ValueError(f"{path}: not a readable video ({err})") from err
+            raise ValueError(f"{path}: not a readable video: it looks cut short or damaged (FFmpeg: {_ffmpeg_reason(err)})") from err
 
     def __iter__(self) -> Iterator[np.ndarray]:
         frames = {"video": self._video, "images": self._images, "capture": self._capture}[self.kind]()
@@ -128,7 +133,7 @@ class FrameSource:
         except av.FFmpegError as err:
             where = f"after frame {index}" if index >= 0 else "at its first frame"
             announced = f" (its container announced {self.count} frames)" if self.count else ""
-            raise ValueError(f"{self.source}: the video is damaged or cut short {where}{announced}: {err}") from err
+            raise ValueError(f"{self.source}: the video is damaged or cut short {where}{announced} (FFmpeg: {_ffmpeg_reason(err)})") from err
 
     def _images(self) -> Iterator[tuple[int, np.ndarray]]:
         for index in range(self.start, len(self.files) if self.end is None else min(self.end, len(self.files))):
