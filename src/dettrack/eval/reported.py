@@ -117,28 +117,20 @@ def score_as_reported(tracks: Iterable[TrackFrames]) -> ReportedScores:
     tracks = list(tracks)
     if not tracks:
         raise ValueError("no tracks to score")
-    ious, reported, scores, in_view, absent, claimed = [], [], [], [], [], []
+    ious, called, view, scores = [], [], [], []
     labels, predictions = {}, {}
     for k, track in enumerate(tracks):
-        iou = track.ious()[track.scored]
-        called = track.present[track.scored]
-        view = track.gt_present[track.scored]
-        ious.append(iou[view])
-        reported.append(np.where(called, iou, 0.0)[view])
-        claimed.append(iou[called])  # 0 where the target is out of view
+        ious.append(track.ious()[track.scored])
+        called.append(track.present[track.scored])
+        view.append(track.gt_present[track.scored])
         scores.append(track.scores[track.scored])
-        in_view.append(view)
-        absent.append(~view)
         labels[(str(k), "")], predictions[(str(k), "")] = _oxuva(track)
-    iou_all, rep_all = np.concatenate(ious), np.concatenate(reported)
-    view_all = np.concatenate(in_view)
-    conf = np.concatenate(scores)
-    # per scored frame: right / wrong need the frame's IoU in the order of `conf`
-    iou_scored = np.concatenate([t.ious()[t.scored] for t in tracks])
-    right = view_all & (iou_scored >= RIGHT_IOU)
-    wrong = view_all & (iou_scored < RIGHT_IOU)
+    iou, called_all, view_all, conf = (np.concatenate(a) for a in (ious, called, view, scores))
+    iou_all = iou[view_all]
+    rep_all = np.where(called_all, iou, 0.0)[view_all]
+    right, wrong = view_all & (iou >= RIGHT_IOU), view_all & (iou < RIGHT_IOU)
     oxuva = oxuva_scores(labels, predictions, RIGHT_IOU)
-    precision, recall = _mean(np.concatenate(claimed)), _mean(rep_all)
+    precision, recall = _mean(iou[called_all]), _mean(rep_all)  # IoU is 0 where the target is out of view
     return ReportedScores(
         frames=int(view_all.sum()),
         absent_frames=int((~view_all).sum()),

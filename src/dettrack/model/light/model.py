@@ -122,22 +122,26 @@ class LightDetTrack(nn.Module):
         if class_profile:
             self.config["class_profile"] = self.class_profile
         self.tracking_defaults: dict[str, Any] = {}
+        self._layout: Optional[tuple[tuple[bool, bool], TemplateLayout]] = None
         self._teacher: list[NanoDet] = []  # the original detector, frozen, for distillation (not part of the model)
         # CPU inference runs the trunk and PAN on onnxruntime when it is installed ("torch": never)
         self.runtime = "onnxruntime"
 
     @property
     def layout(self) -> TemplateLayout:
-        """The parts of this model's templates (layout.py), as its options are now."""
-        channels = self.detector.neck.out_channels
-        return TemplateLayout(
-            OrderedDict(
+        """The parts of this model's templates (layout.py), as its options are now (built again only
+        when spatial_filter or class_profile is switched on or off)."""
+        key = (bool(self.spatial_filter), bool(self.class_profile))
+        if self._layout is None or self._layout[0] != key:
+            channels = self.detector.neck.out_channels
+            sizes = OrderedDict(
                 td=channels,
-                filter=(channels * FILTER_SIZE * FILTER_SIZE + 1) if self.spatial_filter else 0,
-                profile=NUM_CLASSES if self.class_profile else 0,
+                filter=(channels * FILTER_SIZE * FILTER_SIZE + 1) if key[0] else 0,
+                profile=NUM_CLASSES if key[1] else 0,
                 verifier=channels * VERIFIER_BINS * VERIFIER_BINS,
             )
-        )
+            self._layout = (key, TemplateLayout(sizes))
+        return self._layout[1]
 
     def set_teacher(self, teacher: NanoDet) -> None:
         """The frozen detector whose outputs detection batches distil (training only; never saved)."""

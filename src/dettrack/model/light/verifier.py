@@ -4,8 +4,9 @@ T_d and the spatial filter score cells. Whether a tracked box *is the object* is
 the whole box: its look against everything else the template frame showed. The verifier answers it
 with the same closed-form ridge regression as T_d, on box descriptors: the stride-8 map RoI-aligned
 into 4 x 4 bins and L2-normalised (1536 values). Positives are the object's box and small shifts and
-rescalings of it; negatives are boxes of the object's size all over the template crop and the
-boxes the detector finds there (the other objects, look-alikes among them). The solution is scaled
+rescalings of it; negatives are boxes of the object's size all over the template crop, the boxes
+the detector finds there (the other objects, look-alikes among them) and the template's own best
+candidates there that miss the object (its rivals). The solution is scaled
 so that the positives answer 1 on average: a candidate's identity is about 1 when it looks like the
 object and about 0 when it looks like the rest of the template frame, whatever the object's class
 or size, which is what makes it a confidence calibrated per object. No learned weights.
@@ -14,6 +15,8 @@ or size, which is what makes it a confidence calibrated per object. No learned w
 import torch
 from torch import Tensor
 from torchvision.ops import box_iou, roi_align
+
+from ..template import calibrate_template, relative_lambda, ridge_template
 
 VERIFIER_STRIDE = 8  # the pyramid level the descriptors pool from
 VERIFIER_BINS = 4  # RoIAlign output side: 4 x 4 bins x channels
@@ -46,15 +49,12 @@ def sample_boxes(box: Tensor, size: int, others: Tensor) -> tuple[Tensor, Tensor
 
 
 def solve_verifier(positives: Tensor, negatives: Tensor) -> Tensor:
-    """Ridge weights [D] answering 1 on positive descriptors [P, D] and 0 on negative ones [N, D] (dual
-    form: P + N samples against D dimensions), scaled so that the positives answer 1 on average."""
-    samples = torch.cat([positives, negatives])
-    labels = torch.cat([positives.new_ones(len(positives)), positives.new_zeros(len(negatives))])
-    gram = samples @ samples.T
-    lam = VERIFIER_LAMBDA * gram.diagonal().mean().clamp(min=torch.finfo(gram.dtype).tiny)
-    alpha = torch.linalg.solve(gram + lam * torch.eye(len(samples), device=gram.device, dtype=gram.dtype), labels)
-    weights = samples.T @ alpha
-    return weights / (positives @ weights).mean().clamp(min=1e-6)
+    """Ridge weights [D] answering 1 on positive descriptors [P, D] and 0 on negative ones [N, D]
+    (template.py's ridge regression, λ relative to the samples' energy), scaled so that the
+    positives answer 1 on average."""
+    positives, negatives = positives[None], negatives[None]
+    weights = ridge_template(positives, negatives, relative_lambda(positives, negatives, VERIFIER_LAMBDA))
+    return calibrate_template(weights, positives)[0]
 
 
 def _boxes(cx: Tensor, cy: Tensor, w: Tensor, h: Tensor) -> Tensor:
