@@ -9,7 +9,7 @@ from torchvision.ops import box_iou
 import dettrack
 from dettrack.crops import search_window
 from dettrack.model.light.verifier import sample_boxes, solve_verifier
-from dettrack.tracking.session import TemplateTracker
+from dettrack.tracking.session import TemplateTracker, _sizes
 from dettrack.tracking.settings import TrackingSettings
 
 from conftest import shared_path
@@ -94,3 +94,44 @@ def test_the_session_reports_identity_or_presence(light, camel):
         TrackingSettings(confidence="similarity")
     with pytest.raises(ValueError, match="identity_weight must be a number in \\[0, 1\\]"):
         TrackingSettings(identity_weight=2)
+
+
+def test_identity_is_highest_at_the_objects_own_size(light, camel):
+    """What size_check relies on: at the object's centre, its own box looks more like it than a box
+    twice as large (the object with its surroundings) or half as large (a part)."""
+    frames, boxes = camel
+    session = TemplateTracker(light, TrackingSettings(search_size=320, context=1.95, masks=False))
+    session.add(frames[0], boxes[0], "camel")
+    template = session.objects["camel"].template
+    image = torch.from_numpy(frames[6].copy()).permute(2, 0, 1).float() / 255
+    x, y, w, h = boxes[6]
+    with torch.inference_mode():
+        encoded = light.encode(image, [search_window(tuple(boxes[6]), 1.95, frames[6].shape[:2])], 320)
+        cx, cy = x + w / 2, y + h / 2
+        sized = torch.tensor([[cx - s * w / 2, cy - s * h / 2, cx + s * w / 2, cy + s * h / 2] for s in (1.0, 2.0, 0.5)], dtype=torch.float32)
+        identity = light.verify(encoded, sized, template.expand(3, -1))
+    # the own size wins; the box grown onto the surroundings (the failure size_check stops) by far
+    assert int(identity.argmax()) == 0 and float(identity[1]) < 0.5 * float(identity[0]), identity
+
+
+def test_size_candidates_share_the_winners_centre():
+    winner = torch.tensor([100.0, 50.0, 140.0, 130.0])  # 40 x 80 at (120, 90)
+    boxes = _sizes(winner, (0.0, 0.0, 10.0, 20.0))  # the last answer was 10 x 20
+    assert torch.allclose((boxes[:, :2] + boxes[:, 2:]) / 2, torch.tensor([120.0, 90.0]).expand(3, 2))
+    assert torch.allclose(boxes[:, 2:] - boxes[:, :2], torch.tensor([[40.0, 80.0], [20.0, 40.0], [10.0, 20.0]]))
+
+
+def test_size_check_keeps_the_answer_on_the_object(light, camel):
+    frames, boxes = camel
+    settings = TrackingSettings(search_size=320, context=1.95, masks=False, size_check=1000.0)
+    session = TemplateTracker(light, settings)
+    session.add(frames[0], boxes[0], "camel")
+    ious = []
+    for frame, gt in zip(frames[1:8], boxes[1:8]):
+        answer = session.update(frame)["camel"]
+        assert answer.present and answer.score > 0.5
+        (x, y, w, h), (gx, gy, gw, gh) = answer.box, gt
+        ious.append(float(box_iou(torch.tensor([[x, y, x + w, y + h]]), torch.tensor([[gx, gy, gx + gw, gy + gh]]))))
+    assert min(ious) > 0.5, ious
+    with pytest.raises(ValueError, match="size_check must be a number of pixels >= 0"):
+        TrackingSettings(size_check=-1)

@@ -143,6 +143,8 @@ class TemplateTracker(StreamSession):
                     self._verify(encoded, objects, picks, inputs)
             else:
                 picks = self._picks(encoded, objects, found, windows, inputs)
+                if self.settings.size_check and self._verifies:
+                    self._check_sizes(encoded, objects, picks, inputs)
                 if self.settings.masks:
                     self._add_masks(encoded, objects, picks, inputs)
             results = {}
@@ -201,6 +203,20 @@ class TemplateTracker(StreamSession):
             best = int(top[j])
             picks.append(_Pick(c.boxes[best], float(c.scores[best]), float(c.reported[best]), float(identity[j])))
         return picks
+
+    def _check_sizes(self, encoded: Encoded, objects: list[_Object], picks: list[Optional[_Pick]], inputs: list[int]) -> None:
+        """Each winner takes, at its centre, whichever of its own size, the last answer's and their
+        geometric mean the verifier finds most like the object (size_check); its confidence is that
+        box's identity. Only objects smaller than size_check pixels are checked."""
+        limit = self.settings.size_check
+        chosen = [k for k, pick in enumerate(picks) if pick is not None and math.sqrt(max(objects[k].box[2] * objects[k].box[3], 0.0)) < limit]
+        if not chosen:
+            return
+        boxes = [_sizes(picks[k].box, objects[k].box) for k in chosen]  # type: ignore[union-attr]
+        identities = self._identities(encoded, [objects[k] for k in chosen], boxes, [inputs[k] for k in chosen])
+        for k, sized, identity in zip(chosen, boxes, identities):
+            best = int(identity.argmax())
+            picks[k].box, picks[k].confidence = sized[best], float(identity[best])  # type: ignore[union-attr]
 
     def _identities(self, encoded: Encoded, objects: list[_Object], boxes: list[Tensor], inputs: list[int]) -> list[Tensor]:
         """The identity (the model's verify(), clamped to [0, 1]) of each object's boxes [n_k, 4], in one call."""
@@ -314,6 +330,15 @@ class TemplateTracker(StreamSession):
     def _widen(self, obj: _Object) -> None:
         """The object is taken as lost: its next crop grows by lost_growth (search_window stops it at twice the frame)."""
         obj.context = min(obj.context * self.settings.lost_growth, 8.0 * self.settings.context)
+
+
+def _sizes(box: Tensor, last: Box) -> Tensor:
+    """Boxes [3, 4] (xyxy) at the centre of box (xyxy): its own size, the geometric mean with the
+    last answer's (x, y, w, h) and the last answer's."""
+    centre, size = (box[:2] + box[2:]) / 2, box[2:] - box[:2]
+    previous = size.new_tensor(last[2:]).clamp(min=1e-3)
+    sizes = torch.stack([size, (size.clamp(min=1e-3) * previous).sqrt(), previous])
+    return torch.cat([centre - sizes / 2, centre + sizes / 2], 1)
 
 
 def _running_motion(velocity: tuple[float, float], before: Box, after: Box) -> tuple[float, float]:

@@ -77,6 +77,13 @@ class TrackingSettings:
         for the object on the template frame (their ratios of width and height, each at most 1.65x
         either way) is applied to every later candidate, so the tracked box keeps the given box's
         convention (a tight box, arms left out) instead of drifting to the network's (0: none).
+    size_check: for objects smaller than this (the square root of the last box's area, in frame
+        pixels; 0: never), with a model that verifies identity, the verifier chooses the answer's
+        size: the winner's box, the last answer's size at the winner's centre, or their geometric
+        mean, whichever looks most like the object. On a small or far target, upsampled into the
+        crop, the network's box regression can grow the box onto what surrounds it (a tower onto
+        its island); the verifier, solved against boxes of the object's own size, prefers the
+        size the object has.
     """
 
     presence_threshold: float = 0.3
@@ -99,6 +106,7 @@ class TrackingSettings:
     update_threshold: float = 0.4
     hold_ratio: float = 0.0
     box_calibration: float = 0.0
+    size_check: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold", "template_update", "box_calibration", "identity_weight", "update_threshold"):
@@ -115,6 +123,8 @@ class TrackingSettings:
             raise ValueError(f"context must be > 1 (the crop must hold the object), got {self.context!r}")
         if not (self.template_context == 0 or self.template_context > 1.0):
             raise ValueError(f"template_context must be 0 (as context) or > 1, got {self.template_context!r}")
+        if not (isinstance(self.size_check, (int, float)) and not isinstance(self.size_check, bool) and self.size_check >= 0):
+            raise ValueError(f"size_check must be a number of pixels >= 0 (0: never), got {self.size_check!r}")
         if not self.lost_growth >= 1.0:
             raise ValueError(f"lost_growth must be >= 1, got {self.lost_growth!r}")
         if self.confidence not in CONFIDENCES:
