@@ -7,17 +7,13 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
-import numpy as np
 from tqdm import tqdm
 
-from ..types import TrackResult
 from ..video import OUTPUTS, FrameSource, TrackWriter
 from .prompts import Prompts, prompts_from_args, prompts_from_file
 from .settings import add_tracking_option, parse_settings
 
 if TYPE_CHECKING:
-    import torch
-
     from ..model.interface import TrackingModel
 
 
@@ -60,30 +56,6 @@ def checked_prompts(prompts: Prompts, frame_size: tuple[int, int]) -> Prompts:
     return checked
 
 
-def given_box_masks(model: "TrackingModel", frame: np.ndarray, boxes_xywh: list[tuple[float, ...]], threshold: float = 0.5) -> np.ndarray:
-    """[N, H, W] bool: the network's segmentation of each object in its given box on the template
-    frame (the model's segment(): the tracking mask head on that box, without the template's
-    reweighting); the filled box where the head finds nothing above `threshold`."""
-    import torch
-
-    from ..tracking.inputs import frame_to_tensor
-
-    device = next(model.parameters()).device  # type: ignore[attr-defined]
-    with torch.inference_mode():
-        image = frame_to_tensor(frame, device)
-        boxes = torch.tensor(boxes_xywh, dtype=torch.float32, device=device)
-        boxes[:, 2:] += boxes[:, :2]
-        return _filled_where_empty(model.segment(image, boxes) > threshold, boxes_xywh)  # type: ignore[attr-defined]
-
-
-def _filled_where_empty(masks: "torch.Tensor", boxes_xywh: list[tuple[float, ...]]) -> np.ndarray:
-    for mask, box in zip(masks, boxes_xywh):
-        if not mask.any():
-            x, y, w, h = (round(v) for v in box)
-            mask[y : y + h, x : x + w] = True
-    return masks.cpu().numpy()
-
-
 def check(args: argparse.Namespace) -> None:
     """What needs no model (the settings, the objects' boxes, the video and its frame range): bad
     input is reported before torch is imported."""
@@ -123,17 +95,12 @@ def run(args: argparse.Namespace, model: "TrackingModel") -> int:
     total = None if source.count is None else min(source.count, args.end or source.count) - args.start
     bar = tqdm(total=total, desc="tracking", unit="frame", disable=args.quiet)
     started = time.perf_counter()
-    with_masks = bool({"masks", "overlay"} & set(writer.outputs))
     last = args.start - 1  # the last frame written
     mine, theirs = itertools.tee(itertools.chain([first], frames))
     try:
         for frame, (offset, results) in zip(mine, session.track(theirs, {f - args.start: objs for f, objs in prompts.items()})):
-            new = prompts.get(args.start + offset, {})
-            if new:  # an object's first frame: its given box and the network's mask in it
-                masks = given_box_masks(model, frame, list(new.values())) if with_masks else [None] * len(new)
-                for (obj_id, box), mask in zip(new.items(), masks):
-                    writer.start_object(obj_id, args.start + offset)
-                    results[obj_id] = TrackResult(box, 1.0, True, mask)
+            for obj_id in prompts.get(args.start + offset, {}):  # an object's first frame: the session's answer is its given box
+                writer.start_object(obj_id, args.start + offset)
             writer.add(args.start + offset, frame, results)
             last = args.start + offset
             bar.update(1)

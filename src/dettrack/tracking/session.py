@@ -11,7 +11,7 @@ network and never changes the caller's model.
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Hashable, Optional, Sequence, Union
+from typing import Any, Hashable, Mapping, Optional, Sequence, Union
 
 import torch
 from torch import Tensor
@@ -23,6 +23,7 @@ from .inputs import Frame, check_box
 from .motion import MotionPrior
 from ..crops import search_window
 from .calibration import BoxCalibration
+from .first_frame import first_answers
 from .settings import TrackingSettings
 from .smoothing import TemporalSmoother
 from .stream import StreamSession
@@ -102,6 +103,17 @@ class TemplateTracker(StreamSession):
             obj.calibration = self._calibration(image, obj, box)
         self.objects[obj_id] = obj
         return obj_id
+
+    def start(self, frame: Frame, boxes: Mapping[Hashable, Sequence[float]]) -> dict[Hashable, TrackResult]:
+        """Add the objects of `boxes` ({id: (x, y, w, h)}) on `frame`; returns each one's answer there:
+        its given box, score 1, present, and (with masks) the network's mask in it (first_frame.py)."""
+        for obj_id, box in boxes.items():
+            self.add(frame, box, obj_id)
+        if not boxes:
+            return {}
+        image = self._check_frame(frame, "template frame")
+        with _eval(self.model):
+            return first_answers(self.model, image, boxes, self.settings.masks, self.settings.mask_threshold)
 
     def _calibration(self, image: Tensor, obj: _Object, box: Tensor) -> BoxCalibration:
         """How the given box differs from the one the session would answer on the template frame
@@ -407,12 +419,13 @@ class Tracker:
         obj = self.session.objects.get(self._ID)
         return None if obj is None else obj.smoother
 
-    def init(self, frame: Frame, box_xywh: Sequence[float]) -> None:
-        """Start (or restart) the track on `frame` with the object's (x, y, w, h) box."""
+    def init(self, frame: Frame, box_xywh: Sequence[float]) -> TrackResult:
+        """Start (or restart) the track on `frame` with the object's (x, y, w, h) box; returns the
+        answer on that frame (the box given, score 1, and the network's mask in it)."""
         if self._ID in self.session.objects:
             self.session.remove(self._ID)
         self.session.frame_index = 0
-        self.session.add(frame, box_xywh, self._ID)
+        return self.session.start(frame, {self._ID: box_xywh})[self._ID]
 
     def update(self, frame: Frame) -> TrackResult:
         """Locate the object in the next frame."""

@@ -53,13 +53,17 @@ class StreamSession:
         """Stream a video: yields (frame index, results) frame by frame, keeping nothing behind.
 
         prompts: {frame index: {object id: (x, y, w, h)}}: objects start on the frame where
-        their box is given (they have no result on that frame: it is their template).
+        their box is given; their result there is that box (score 1, present) and, with masks,
+        the network's mask in it (start()).
         """
         for index, frame in enumerate(frames):
             results = self.update(frame)
-            for obj_id, box in prompts.get(index, {}).items():
-                self.add(frame, box, obj_id)
+            results.update(self.start(frame, prompts.get(index, {})))
             yield index, results
+
+    def start(self, frame: Frame, boxes: Mapping[Hashable, Sequence[float]]) -> dict[Hashable, TrackResult]:
+        """Add the objects of `boxes` ({id: (x, y, w, h)}) on `frame`; returns their answers on it."""
+        raise NotImplementedError
 
     def _next_id(self) -> int:
         return max((i for i in self.objects if isinstance(i, int)), default=-1) + 1
