@@ -11,7 +11,7 @@ from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
 from .boxes import xyxy_to_xywh
 from .model import DetTrack
 from .tracking.inputs import frame_to_tensor
-from .types import Detections, Frame
+from .types import DETECTION_SCORE, Detections, Frame
 
 COCO_NAMES: list[str] = MaskRCNN_ResNet50_FPN_Weights.COCO_V1.meta["categories"]
 
@@ -33,7 +33,7 @@ def class_ids(names: Iterable[Union[str, int]], model: DetTrack) -> set[int]:
 def detect(
     model: DetTrack,
     images: Union[Frame, Iterable[Frame]],
-    score: float = 0.5,
+    score: float = DETECTION_SCORE,
     classes: Optional[Iterable[Union[str, int]]] = None,
     mask_threshold: float = 0.5,
 ) -> Union[Detections, list[Detections]]:

@@ -26,6 +26,11 @@ class TrackResult:
     mask: Optional[np.ndarray]
 
 
+# the detection score kept by default (`dettrack detect`, dettrack.detect): the threshold of best F1
+# (IoU 0.5) for the shipped model on the COCO images it trained on (benchmarks/detection_threshold.py)
+DETECTION_SCORE = 0.3
+
+
 @dataclass(frozen=True)
 class Detections:
     """One image's detections, best first. boxes: [N, 4] (x, y, w, h) in pixels; labels: [N]

@@ -13,7 +13,7 @@ from pycocotools import mask as mask_utils
 from tqdm import tqdm
 
 from ..io_utils import atomic_write
-from ..types import Detections
+from ..types import DETECTION_SCORE, Detections
 from ..video import FrameSource, VideoWriter
 from ..video.draw import Instance, colour_of, draw_instances
 from .track import source_argument
@@ -92,7 +92,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("detect", help="detect and segment COCO classes in an image, a folder of images or a video (the same network, detection mode)")
     p.add_argument("input", help="image, folder of images (any sizes), video file, camera index or stream URL")
     p.add_argument("--classes", nargs="+", default=[], help="keep only these classes (COCO names or ids)")
-    p.add_argument("--score", type=float, default=0.5, help="minimum detection score (default: %(default)s)")
+    p.add_argument("--score", type=float, default=DETECTION_SCORE, help="minimum detection score (default: %(default)s, the best F1 of the shipped model on COCO images; a Mask R-CNN model may want 0.5)")
     p.add_argument("--model", default="pretrained", help="'pretrained', a checkpoint path or a backbone name")
     p.add_argument("--out", default="dettrack_detect", help="output folder (default: %(default)s)")
     p.add_argument("--start", type=int, default=0, help="first frame (or image) to read")
