@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -212,6 +213,21 @@ def test_a_video_cut_short_is_tracked_to_its_end_with_a_warning(model_file, tmp_
     assert main(["track", str(clip), "--box", "5,5,20,20", "--model", model_file, "--out", str(out), "--quiet", "--no-overlay"]) == 0
     assert f"dettrack track: warning: {clip}: the video ended after frame {read - 1}" in capsys.readouterr().err
     assert len(_read_lines(out / "0" / "boxes.txt")) == read
+
+
+def test_a_matroska_cut_short_is_held_to_its_duration(tmp_path):
+    clip = tmp_path / "cut.mkv"
+    _cut_video(clip, 40, 1.0)  # Matroska announces no frame count, only its duration (4 s at 10 fps)
+    whole = FrameSource(clip)
+    assert whole.count is None and whole.expected == 40
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sum(1 for _ in whole) == 40 and whole.ended_early is None
+    _cut_video(clip, 40, 0.5)
+    source = FrameSource(clip)
+    with pytest.warns(UserWarning, match=r"cut.mkv: the video ended after frame \d+, but its duration \(4.0 s at 10 fps\) implies about 40 frames; the file may be cut short"):
+        read = sum(1 for _ in source)
+    assert 5 < read < 40
 
 
 def test_a_video_that_breaks_off_mid_frame_names_where(tmp_path):

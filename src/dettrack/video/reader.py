@@ -36,7 +36,8 @@ class FrameSource:
     same_size=False lets the frames of a folder differ in size (a folder of photos to detect
     in); tracking keeps the default, which refuses a frame whose size differs from the first.
     A video that delivers fewer frames than its container announced ends with a UserWarning
-    (it may be cut short); `ended_early` then holds the message.
+    (it may be cut short); `ended_early` then holds the message. A container that announces no
+    frame count (Matroska, WebM) is held to the frames its duration implies (`expected`).
     """
 
     def __init__(self, source: Source, start: int = 0, end: Optional[int] = None, same_size: bool = True) -> None:
@@ -48,6 +49,7 @@ class FrameSource:
         self.name = str(source)
         self.fps: float = 25.0
         self.count: Optional[int] = None
+        self.expected: Optional[int] = None  # frames implied by a video's duration, where no count is announced
         self.files: Optional[list[Path]] = None  # the image files of an image or folder source, in order
         self.ended_early: Optional[str] = None
         self._open()
@@ -86,6 +88,8 @@ class FrameSource:
                 stream = container.streams.video[0]
                 self.fps = float(stream.average_rate or 25)
                 self.count = stream.frames or None
+                if self.count is None and container.duration:
+                    self.expected = round(container.duration / av.time_base * self.fps)
         except av.FFmpegError as err:
             raise ValueError(f"{path}: not a readable video: it looks cut short or damaged (FFmpeg: {_ffmpeg_reason(err)})") from err
 
@@ -111,15 +115,24 @@ class FrameSource:
         self._check_length(produced)
 
     def _check_length(self, produced: int) -> None:
-        """Warn when a video ends before the frame count its container announced."""
-        if self.kind != "video" or self.count is None:
+        """Warn when a video ends before the frame count its container announced, or (with no count)
+        well before the frames its duration implies (a frame or 2% of slack: durations are rounded)."""
+        if self.kind != "video":
             return
-        expected = min(self.count, self.end or self.count) - self.start
-        if produced < expected:
-            self.ended_early = (
-                f"{self.name}: the video ended after frame {self.start + produced - 1}, but its container announced "
-                f"{self.count} frames; the file may be cut short or damaged"
-            )
+        last = self.start + produced - 1
+        if self.count is not None:
+            if produced < min(self.count, self.end or self.count) - self.start:
+                self.ended_early = f"{self.name}: the video ended after frame {last}, but its container announced {self.count} frames"
+        elif self.expected is not None:
+            wanted = min(self.expected, self.end or self.expected) - self.start
+            if produced < wanted - max(1, round(0.02 * wanted)):
+                seconds = self.expected / self.fps
+                self.ended_early = (
+                    f"{self.name}: the video ended after frame {last}, but its duration ({seconds:.1f} s at {self.fps:g} fps) "
+                    f"implies about {self.expected} frames"
+                )
+        if self.ended_early:
+            self.ended_early += "; the file may be cut short or damaged"
             warnings.warn(self.ended_early, stacklevel=2)
 
     def _video(self) -> Iterator[tuple[int, np.ndarray]]:
