@@ -31,7 +31,7 @@ def gather_prompts(args: argparse.Namespace) -> Prompts:
                 raise ValueError(f"object {obj_id!r} is given by both --box and --boxes")
             prompts.setdefault(frame, {})[obj_id] = box
     if not prompts:
-        raise ValueError("no object to track: give --box x,y,w,h or --boxes FILE")
+        raise ValueError("no object to track: give --box x,y,w,h, --boxes FILE or --select (draw them)")
     return prompts
 
 
@@ -58,8 +58,29 @@ def checked_prompts(prompts: Prompts, frame_size: tuple[int, int]) -> Prompts:
 
 def check(args: argparse.Namespace) -> None:
     """What needs no model (the settings, the objects' boxes, the video and its frame range): bad
-    input is reported before torch is imported."""
+    input is reported before torch is imported. With --select the boxes are drawn here, once."""
+    if args.select:
+        _select(args)
     _prepare(args)
+
+
+def _select(args: argparse.Namespace) -> None:
+    """Open a window on the --init-frame frame and add the boxes drawn there to --box."""
+    from .picker import pick_boxes, window_problem
+
+    problem = window_problem()
+    if problem:
+        raise ValueError(
+            f"--select opens a window to draw the boxes in, but {problem}. Instead give --box x,y,w,h (0-based "
+            f"pixels of frame {args.init_frame}), a --boxes FILE, or run `dettrack detect` on that frame and copy a "
+            "box from its detections.json"
+        )
+    frame = next(iter(FrameSource(source_argument(args.video), args.init_frame, args.init_frame + 1)))
+    boxes = pick_boxes(frame, f"dettrack: {args.video}, frame {args.init_frame}")
+    if not boxes:
+        raise ValueError("--select: no box was drawn; nothing to track")
+    args.box = [*args.box, *(",".join(f"{v:g}" for v in box) for box in boxes)]
+    args.select = False
 
 
 def _prepare(args: argparse.Namespace) -> tuple[dict, Prompts, FrameSource]:
@@ -125,6 +146,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("video", help="video file, folder of images, camera index or stream URL")
     p.add_argument("--box", action="append", default=[], help="x,y,w,h of an object in 0-based pixels of its first frame (repeat for more; ids 0, 1, ...); OTB's and GOT-10k's files are 1-based")
     p.add_argument("--init-frame", type=int, default=0, help="frame on which the --box objects are given (default: %(default)s)")
+    p.add_argument("--select", action="store_true", help="draw the objects' boxes with the mouse on the --init-frame frame, in a desktop window (ids after the --box ones)")
     p.add_argument("--boxes", help="JSON list of {id, frame, box} or CSV id,frame,x,y,w,h")
     p.add_argument("--model", default="pretrained", help="'pretrained', a checkpoint path or a backbone name (default: %(default)s)")
     p.add_argument("--out", default="dettrack_out", help="output folder (default: %(default)s)")
