@@ -93,7 +93,7 @@ def pick_boxes(frame: np.ndarray, title: str) -> list[Box]:
     """Open a window on `frame` and return the boxes drawn there (see BoxPicker)."""
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(min(16.0, frame.shape[1] / 80), min(10.0, frame.shape[0] / 80 + 0.6)))
+    figure, axes = plt.subplots(figsize=(min(16.0, max(6.0, frame.shape[1] / 80)), min(10.0, max(4.0, frame.shape[0] / 80 + 0.6))))
     figure.canvas.manager.set_window_title(title)
     picker = BoxPicker(axes, frame)
     plt.show(block=True)
