@@ -261,13 +261,15 @@ def test_console_script_entry_point():
 
 def test_export_stores_fp16_weights_and_tracking_defaults(model_file, tmp_path, capsys):
     out = tmp_path / "shipped.pt"
-    assert main(["export", str(model_file), str(out), "--half", "--tracking", "search_region=128", "--quiet"]) == 0
+    argv = ["export", str(model_file), str(out), "--half", "--tracking", "full_frame=false", "--tracking", "search_size=128", "--quiet"]
+    assert main(argv) == 0
     raw = torch.load(out, weights_only=True)
-    # stored checked and complete, in the session's names (search_region is MultiTracker's for crops of that size)
-    assert raw["tracking"] == dettrack.TrackingSettings.from_mapping(small_model().tracking_defaults).updated(full_frame=False, search_size=128, lost_growth=2.0).to_dict()
+    # stored checked and complete
+    assert raw["tracking"] == dettrack.TrackingSettings.from_mapping(small_model().tracking_defaults).updated(full_frame=False, search_size=128).to_dict()
     assert raw["state_dict"]["rpn.head.conv.0.0.weight"].dtype == torch.float16
     assert dettrack.load_checkpoint(out).tracking_defaults == raw["tracking"]
     assert main(["export", str(model_file), str(tmp_path / "bad.pt"), "--tracking", "speed=11"]) == 2
+    assert main(["export", str(model_file), str(tmp_path / "bad.pt"), "--tracking", "search_skip_levels=1"]) == 2  # MultiTracker's: old checkpoints only
     folder = shared_path("data", "otb", "Couple", "img")
     assert main(["track", str(folder), "--box", "1,1,5,5", "--model", str(model_file), "--tracking", "speed=11"]) == 2
     assert "--tracking 'speed=11'" in capsys.readouterr().err

@@ -4,10 +4,10 @@ from typing import Any, Sequence
 
 import yaml
 
-from ..tracking.settings import OBSOLETE, TrackingSettings
+from ..tracking.settings import TrackingSettings
 
-# the session's settings, and MultiTracker's older ones it still reads (settings.from_multitracker)
-KNOWN = sorted(set(TrackingSettings().to_dict()) | set(OBSOLETE))
+# the session's settings (MultiTracker's older ones are read from old checkpoints only: settings.from_multitracker)
+KNOWN = sorted(TrackingSettings().to_dict())
 
 
 def parse_settings(items: Sequence[str]) -> dict[str, Any]:

@@ -23,10 +23,10 @@ from ..crops import crop_images
 from ..tracking.settings import PAPER_TRACKING
 from .attention import reweight
 from .backbone import BACKBONES, build_backbone, default_trainable_layers, fold_frozen_batchnorm
-from .heads import DetTrackRoIHeads, Ranker
+from .heads import DetTrackRoIHeads
 from .interface import Candidates, Encoded, Window
 from .pooling import ThreadedMultiScaleRoIAlign
-from .rpn import coarse_levels, proposal_limit, propose_scaled, shares_first_conv, without_finest
+from .rpn import propose_scaled, shares_first_conv
 from .template import TemplateBuilder
 from .weights import load_torchvision_maskrcnn
 
@@ -216,9 +216,6 @@ class DetTrack(MaskRCNN):
         resize: bool = True,
         paste_masks: bool = True,
         max_candidates: Optional[int] = None,
-        rank: Optional[Ranker] = None,
-        proposals: Optional[int] = None,
-        skip_levels: int = 0,
     ) -> Any:
         """Tracking mode on search images, one template each (or one image shared by all templates).
 
@@ -237,9 +234,7 @@ class DetTrack(MaskRCNN):
             normalized = [self.transform.normalize(img) for img in images]
             image_list = ImageList(self.transform.batch_images(normalized), [tuple(i.shape[-2:]) for i in normalized])
         features = self.backbone(image_list.tensors)
-        return self.track_features(
-            image_list, features, templates, original_sizes, targets, paste_masks, max_candidates, rank, proposals, skip_levels
-        )
+        return self.track_features(image_list, features, templates, original_sizes, targets, paste_masks, max_candidates)
 
     def track_features(
         self,
@@ -250,9 +245,6 @@ class DetTrack(MaskRCNN):
         targets: Optional[list[dict[str, Tensor]]] = None,
         paste_masks: bool = True,
         max_candidates: Optional[int] = None,
-        rank: Optional[Ranker] = None,
-        proposals: Optional[int] = None,
-        skip_levels: int = 0,
     ) -> Any:
         """The tracking head on an already computed pyramid: reweight, RPN, RoI heads, postprocess.
 
@@ -261,17 +253,9 @@ class DetTrack(MaskRCNN):
         templates=None switches the attention off (S = 1): class-agnostic detection through
         the tracking predictors, the no-attention baseline. max_candidates caps the
         candidates (and so the mask head's work) per image below track_detections_per_img.
-        rank (image index, boxes, scores -> ranking scores) re-orders each image's candidates
-        before they are cut to max_candidates; boxes are in the network input's coordinates
-        (the resized image), so scale any reference box by image_list.image_sizes.
-        proposals caps the RPN's proposals per image in inference (None: rpn_post_nms_top_n_test).
-        skip_levels > 0 has the RPN propose from the coarser levels only, leaving out that many
-        of the finest (inference; see rpn.coarse_levels); the RoI heads still use every level.
         """
         n_before = len(image_list.image_sizes)
-        image_list, features, detections, losses = self._track(
-            image_list, features, templates, targets, max_candidates, rank, proposals, skip_levels
-        )
+        image_list, features, detections, losses = self._track(image_list, features, templates, targets, max_candidates)
         if self.training:
             return losses
         if len(image_list.image_sizes) > n_before:
@@ -291,9 +275,6 @@ class DetTrack(MaskRCNN):
         templates: Optional[Tensor],
         targets: Optional[list[dict[str, Tensor]]] = None,
         max_candidates: Optional[int] = None,
-        rank: Optional[Ranker] = None,
-        proposals: Optional[int] = None,
-        skip_levels: int = 0,
         with_masks: bool = True,
     ) -> tuple[ImageList, "OrderedDict[str, Tensor]", list[dict[str, Tensor]], dict[str, Tensor]]:
         """Reweight, RPN, RoI heads: (the image list and pyramid as the heads saw them, one per
@@ -312,14 +293,12 @@ class DetTrack(MaskRCNN):
             elif len(image_list.image_sizes) != n:
                 raise ValueError(f"{len(image_list.image_sizes)} search images for {n} templates")
             features, maps = reweight(features, templates)
-        skip = 0 if self.training else skip_levels
-        with proposal_limit(self.rpn, None if self.training else proposals), coarse_levels(self.rpn, skip):
-            if shared is not None and not self.training and shares_first_conv(self.rpn):
-                boxes, rpn_losses = propose_scaled(self.rpn, image_list, without_finest(shared, skip), without_finest(maps, skip)), {}
-            else:
-                boxes, rpn_losses = self.rpn(image_list, without_finest(features, skip), targets)
+        if shared is not None and not self.training and shares_first_conv(self.rpn):
+            boxes, rpn_losses = propose_scaled(self.rpn, image_list, shared, maps), {}
+        else:
+            boxes, rpn_losses = self.rpn(image_list, features, targets)
         detections, head_losses = self.roi_heads(
-            features, boxes, image_list.image_sizes, targets, tracking=True, max_detections=max_candidates, rank=rank, with_masks=with_masks
+            features, boxes, image_list.image_sizes, targets, tracking=True, max_detections=max_candidates, with_masks=with_masks
         )
         return image_list, features, detections, {**rpn_losses, **head_losses}
 

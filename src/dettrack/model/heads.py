@@ -8,7 +8,7 @@ background, one box regressor, one mask channel).
 
 import math
 from collections import OrderedDict
-from typing import Callable, Optional
+from typing import Optional
 
 import torch
 from torch import Tensor
@@ -16,10 +16,6 @@ from torchvision.models.detection.faster_rcnn import FastRCNNPredictor
 from torchvision.models.detection.mask_rcnn import MaskRCNNPredictor
 from torchvision.models.detection.roi_heads import RoIHeads, fastrcnn_loss, maskrcnn_inference, maskrcnn_loss
 from torchvision.ops import boxes as box_ops
-
-# (image index, candidate boxes [K, 4] xyxy, object probabilities [K]) -> ranking scores [K]
-Ranker = Callable[[int, Tensor, Tensor], Tensor]
-
 
 class DetTrackRoIHeads(RoIHeads):
     """torchvision's RoIHeads (with masks) plus tracking predictors and a `tracking` switch.
@@ -75,16 +71,13 @@ class DetTrackRoIHeads(RoIHeads):
         targets: Optional[list[dict[str, Tensor]]] = None,
         tracking: bool = False,
         max_detections: Optional[int] = None,
-        rank: Optional[Ranker] = None,
         with_masks: bool = True,
     ) -> tuple[list[dict[str, Tensor]], dict[str, Tensor]]:
         """Detection (tracking=False) or tracking (tracking=True) on already computed proposals.
 
         In tracking mode every target box is the one object of interest (labels are ignored);
         max_detections lowers track_detections_per_img for this call (fewer masks to compute);
-        rank re-orders each image's candidates after NMS (e.g. a motion prior) before the best
-        are kept, so masks are computed for the re-ranked winners only. "scores" stay the
-        object probabilities. with_masks=False leaves the masks out in inference (a tracking
+        "scores" are the object probabilities. with_masks=False leaves the masks out in inference (a tracking
         session asks for the masks of the boxes it chooses).
         """
         if not self.training:
@@ -116,7 +109,7 @@ class DetTrackRoIHeads(RoIHeads):
 
         if tracking:
             limit = self.track_detections_per_img if max_detections is None else min(max_detections, self.track_detections_per_img)
-            boxes, scores = self._postprocess_tracking(class_logits, box_regression, proposals, image_shapes, limit, rank)
+            boxes, scores = self._postprocess_tracking(class_logits, box_regression, proposals, image_shapes, limit)
             labels = [torch.ones(len(s), dtype=torch.int64, device=s.device) for s in scores]
         else:
             boxes, scores, labels = self.postprocess_detections(class_logits, box_regression, proposals, image_shapes)
@@ -173,23 +166,19 @@ class DetTrackRoIHeads(RoIHeads):
         proposals: list[Tensor],
         image_shapes: list[tuple[int, int]],
         limit: int,
-        rank: Optional[Ranker] = None,
     ) -> tuple[list[Tensor], list[Tensor]]:
-        """Class-agnostic candidates: object probability, decoded box, NMS, the best few per image
-        (best by `rank` when given, else by probability)."""
+        """Class-agnostic candidates: object probability, decoded box, NMS, the best few per image by probability."""
         per_image = [len(p) for p in proposals]
         scores = torch.softmax(class_logits, -1)[:, 1].split(per_image)
         decoded = self.box_coder.decode(box_regression, proposals)[:, 1].split(per_image)
         out_boxes, out_scores = [], []
-        for index, (b, s, shape) in enumerate(zip(decoded, scores, image_shapes)):
+        for b, s, shape in zip(decoded, scores, image_shapes):
             b = box_ops.clip_boxes_to_image(b, shape)
             keep = torch.where(s > self.track_score_thresh)[0]
             b, s = b[keep], s[keep]
             keep = box_ops.remove_small_boxes(b, min_size=1e-2)
             b, s = b[keep], s[keep]
             keep = box_ops.nms(b, s, self.nms_thresh)
-            if rank is not None and len(keep):
-                keep = keep[torch.argsort(rank(index, b[keep], s[keep]), descending=True)]
             keep = keep[:limit]
             out_boxes.append(b[keep])
             out_scores.append(s[keep])

@@ -10,20 +10,14 @@ over the 9 kernel offsets k. The nine 1x1 products W_k P are computed once per f
 (one matrix product); each object then costs nine multiply-adds per output value
 instead of a full convolution. The 1x1 objectness and box predictors of all objects run
 as one batched matrix product. The result equals the plain path up to float rounding.
-Training runs torchvision's RPN as it is. proposal_limit caps the proposals per image;
-coarse_levels lets it propose from the coarser pyramid levels only.
+Training runs torchvision's RPN as it is.
 """
 
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import lru_cache
 from itertools import product
-from typing import Optional
 
 import torch
 from torch import Tensor, nn
-from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.image_list import ImageList
 from torchvision.models.detection.rpn import RegionProposalNetwork, concat_box_prediction_layers
 
@@ -114,54 +108,6 @@ def propose_scaled(
     proposals = rpn.box_coder.decode(deltas, anchors).view(len(anchors), -1, 4)
     boxes, _ = rpn.filter_proposals(proposals, objectness, images.image_sizes, per_level)
     return boxes
-
-
-@contextmanager
-def proposal_limit(rpn: RegionProposalNetwork, count: Optional[int]) -> Iterator[None]:
-    """Within the block, keep at most `count` proposals per image in inference (None: the RPN's own
-    post_nms_top_n). Fewer proposals mean less RoIAlign and box-head work per object, which
-    matters most for search-region crops, where one object fills the view."""
-    if count is None:
-        yield
-        return
-    if count < 1:
-        raise ValueError(f"proposal count must be >= 1, got {count}")
-    saved = rpn._post_nms_top_n
-    rpn._post_nms_top_n = {**saved, "testing": int(count)}
-    try:
-        yield
-    finally:
-        rpn._post_nms_top_n = saved
-
-
-@contextmanager
-def coarse_levels(rpn: RegionProposalNetwork, skip: int) -> Iterator[None]:
-    """Within the block the RPN's anchors leave out the `skip` finest pyramid levels: give it
-    the pyramid without those maps (see without_finest). In a search-region crop the object is
-    scaled to about side / context pixels (64 of 256), which the stride-4 level's 32-pixel
-    anchors cannot fit; that level is most of the RPN's work. The RoI heads still pool from it."""
-    if not skip:
-        yield
-        return
-    generator = rpn.anchor_generator
-    if not 0 < skip < len(generator.sizes):
-        raise ValueError(f"can skip 0 to {len(generator.sizes) - 1} of the RPN's {len(generator.sizes)} levels, got {skip}")
-    rpn.anchor_generator = _coarse_generator(generator.sizes[skip:], generator.aspect_ratios[skip:])
-    try:
-        yield
-    finally:
-        rpn.anchor_generator = generator
-
-
-@lru_cache(maxsize=16)
-def _coarse_generator(sizes: tuple, aspect_ratios: tuple) -> AnchorGenerator:
-    """One generator per anchor layout, built once rather than on every crop."""
-    return AnchorGenerator(sizes, aspect_ratios)
-
-
-def without_finest(maps: "OrderedDict[str, Tensor]", skip: int) -> "OrderedDict[str, Tensor]":
-    """The pyramid (or similarity maps) without its `skip` finest levels."""
-    return OrderedDict(list(maps.items())[skip:])
 
 
 def _first_conv(convs: nn.Sequential) -> nn.Module:
