@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dettrack.data import read_coco_file, read_davis2016
-from dettrack.train.copy_paste_source import CopyPastePairs
+from dettrack.train.copy_paste_source import REGION_CATEGORY, CopyPastePairs, region_cutouts
 from dettrack.train.sources import DetectionImages, ImagePairs, SequencePairs
 
 from conftest import shared_path
@@ -58,6 +58,22 @@ def test_copy_paste_pairs_give_exact_targets(fruits):
             continue
         assert p.search_box.tolist() == _mask_box(p.search_mask)
     assert absent < 12
+
+
+def test_region_cutouts_are_convex_patches_of_the_images(fruits):
+    records = fruits[:3]
+    regions = region_cutouts(records, 4, np.random.default_rng(0))
+    assert len(regions) == 12 and {c.category for c in regions} == {REGION_CATEGORY}
+    assert len({c.key for c in regions}) == 12
+    for cut, record in zip(regions, [r for r in records for _ in range(4)]):
+        height, width = record.image().shape[:2]
+        assert cut.mask.shape == cut.image.shape[:2] and cut.mask.any(0).all() and cut.mask.any(1).all()  # cropped to the polygon
+        assert all(np.all(np.diff(np.flatnonzero(row)) == 1) for row in cut.mask)  # convex: one run of pixels per row
+        assert 0.03 * min(height, width) < max(cut.mask.shape) <= 0.6 * max(height, width)
+    again = region_cutouts(records, 4, np.random.default_rng(0))
+    assert all(np.array_equal(a.mask, b.mask) for a, b in zip(regions, again))
+    with_regions = CopyPastePairs(fruits, size=(160, 240), max_gap=20, regions=1)
+    assert len(with_regions.cutouts) - len(CopyPastePairs(fruits, size=(160, 240), max_gap=20).cutouts) == len(fruits)
 
 
 def test_detection_images_keep_non_crowd_instances_with_masks(fruits):

@@ -87,7 +87,8 @@ def stream_factory(config: dict[str, Any]) -> Callable[[dict[str, Any], int], Tr
         from .copy_paste_source import CopyPastePairs
 
         images = load_images(data["copy_paste"], "data.copy_paste")
-        pair_sources.append((CopyPastePairs(images, data["copy_paste_size"], data["max_gap"], data["copy_paste_scene"]), shares["copy_paste"]))
+        pairs = CopyPastePairs(images, data["copy_paste_size"], data["max_gap"], data["copy_paste_scene"], data["copy_paste_regions"])
+        pair_sources.append((pairs, shares["copy_paste"]))
     detection: Optional[DetectionImages] = None
     if data["detection"]:
         detection = DetectionImages(load_images(data["detection"], "data.detection"))

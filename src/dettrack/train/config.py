@@ -50,6 +50,7 @@ DATA_DEFAULTS: dict[str, Any] = {
     "template_jitter": 0.05,  # template box jitter, relative to its size
     "copy_paste_size": [320, 480],  # H, W of synthesised frames
     "copy_paste_scene": {},  # synthetic clips' SynthConfig fields, e.g. {num_same_category: [1, 3]} (more look-alikes)
+    "copy_paste_regions": 0,  # random polygonal regions per copy-paste image added as targets (things no category names)
     "search_crop": 0.5,  # share of pairs whose search frame is cut to a region around the object
     "negative_pairs": 0.0,  # share of pairs whose search frame comes from another pair (object absent)
     "part_pairs": 0.0,  # share of pairs whose object is a random part of its box (same part in both frames)
@@ -136,7 +137,7 @@ RULES: dict[str, dict[str, Rule]] = {
     "data": {
         "detection": _entries, "sequences": _entries, "image_pairs": _entries, "copy_paste": _entries,
         "pair_shares": _shares, "max_gap": _integer(1), "template_jitter": _number(0), "copy_paste_size": _size,
-        "copy_paste_scene": _scene,
+        "copy_paste_scene": _scene, "copy_paste_regions": _integer(0),
         "search_crop": SHARE, "negative_pairs": SHARE, "photometric": SHARE, "part_pairs": SHARE, "low_res": SHARE,
     },
     "val": {"sequences": _entries, "every": _integer(0), "frame_step": _integer(1), "max_frames": _integer(1)},

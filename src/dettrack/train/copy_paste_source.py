@@ -1,7 +1,9 @@
 """Tracking pairs synthesised by copy-paste: real object cut-outs animated over real photos.
 
 Cut-outs come from an instance segmentation set (COCO format); backgrounds are that set's
-own images. Each pair renders only frames 0 and t of a synthetic clip in which the target
+own images. Region cut-outs (optional) are arbitrary patches of those images, of random
+polygonal shape: things no category names (a piece of a building, a patch of ground, part of an
+object), so that the tracker learns to follow whatever the template shows, not only COCO objects. Each pair renders only frames 0 and t of a synthetic clip in which the target
 moves, turns, changes scale, is occluded, leaves and re-enters, next to distractors of
 its own category and of its own instance.
 """
@@ -9,6 +11,7 @@ its own category and of its own instance.
 from typing import Any, Optional
 from typing import Sequence as SequenceType
 
+import cv2
 import numpy as np
 
 from ..data.copy_paste import CutOut, make_cutouts, sample_pair, scene_config
@@ -29,6 +32,28 @@ def cutouts_from_records(records: SequenceType[ImageRecord]) -> list[CutOut]:
     return make_cutouts(items)
 
 
+REGION_CATEGORY = -1  # every region cut-out's category: other regions are its same-category distractors
+
+
+def region_cutouts(records: SequenceType[ImageRecord], per_image: int, rng: np.random.Generator) -> list[CutOut]:
+    """`per_image` random polygonal regions of each image (a convex polygon of 5 to 9 corners inside a
+    box 6% to 35% of the image's shorter side), as cut-outs of REGION_CATEGORY."""
+    items = []
+    for record in records:
+        image = record.image()
+        height, width = image.shape[:2]
+        for k in range(per_image):
+            side = rng.uniform(0.06, 0.35) * min(height, width)
+            w, h = side * np.exp(rng.uniform(-0.5, 0.5)), side * np.exp(rng.uniform(-0.5, 0.5))
+            x0, y0 = rng.uniform(0, max(width - w, 1)), rng.uniform(0, max(height - h, 1))
+            count = int(rng.integers(5, 10))
+            points = np.stack([x0 + rng.uniform(0, w, count), y0 + rng.uniform(0, h, count)], 1).astype(np.float32)
+            mask = np.zeros((height, width), np.uint8)
+            cv2.fillConvexPoly(mask, cv2.convexHull(points).astype(np.int32), 1)
+            items.append((image, mask.astype(bool), REGION_CATEGORY, ("region", record.image_id, k)))
+    return make_cutouts(items)
+
+
 class CopyPastePairs:
     """Pair source (see stream.py) drawing synthetic (template, search) frames."""
 
@@ -38,11 +63,14 @@ class CopyPastePairs:
         size: SequenceType[int] = (320, 480),
         max_gap: int = 50,
         scene: Optional[dict[str, Any]] = None,
+        regions: int = 0,
     ) -> None:
         self.records = list(records)
         self.cutouts = cutouts_from_records(self.records)
         if not self.cutouts:
             raise ValueError("copy-paste needs instance masks: none of the images has a usable one")
+        if regions:  # the same regions on every run of a recipe
+            self.cutouts += region_cutouts(self.records, regions, np.random.default_rng(0))
         self.config = scene_config(scene or {}, (int(size[0]), int(size[1])))
         self.max_gap = max_gap
 
