@@ -40,12 +40,17 @@ def test_samples_shift_the_box_and_keep_negatives_off_the_object():
     assert any(torch.equal(n, others[1]) for n in negatives) and not any(torch.equal(n, others[0]) for n in negatives)
 
 
-def test_identity_tells_the_object_from_its_surroundings(light, camel):
+def _template_and_frame6(light, camel):
+    """The camel's template from frame 0, and frame 6 as a [3, H, W] tensor in [0, 1]."""
     frames, boxes = camel
     session = TemplateTracker(light, TrackingSettings(search_size=320, context=1.95, masks=False))
     session.add(frames[0], boxes[0], "camel")
-    template = session.objects["camel"].template
-    image = torch.from_numpy(frames[6].copy()).permute(2, 0, 1).float() / 255
+    return session.objects["camel"].template, torch.from_numpy(frames[6].copy()).permute(2, 0, 1).float() / 255
+
+
+def test_identity_tells_the_object_from_its_surroundings(light, camel):
+    frames, boxes = camel
+    template, image = _template_and_frame6(light, camel)
     x, y, w, h = boxes[6]
     side = int(3 * max(w, h))
     window = (int(x + w / 2 - side / 2), int(y + h / 2 - side / 2), side)
@@ -100,10 +105,7 @@ def test_identity_is_highest_at_the_objects_own_size(light, camel):
     """What size_check relies on: at the object's centre, its own box looks more like it than a box
     twice as large (the object with its surroundings) or half as large (a part)."""
     frames, boxes = camel
-    session = TemplateTracker(light, TrackingSettings(search_size=320, context=1.95, masks=False))
-    session.add(frames[0], boxes[0], "camel")
-    template = session.objects["camel"].template
-    image = torch.from_numpy(frames[6].copy()).permute(2, 0, 1).float() / 255
+    template, image = _template_and_frame6(light, camel)
     x, y, w, h = boxes[6]
     with torch.inference_mode():
         encoded = light.encode(image, [search_window(tuple(boxes[6]), 1.95, frames[6].shape[:2])], 320)

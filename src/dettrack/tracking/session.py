@@ -90,9 +90,14 @@ class TemplateTracker(StreamSession):
         """Start tracking an object given its box in `frame` (its template frame, not a tracked frame); returns its id."""
         if obj_id is None:
             obj_id = self._next_id()
+        self._add(self._check_frame(frame, f"template frame of object {obj_id!r}"), box_xywh, obj_id)
+        return obj_id
+
+    @torch.inference_mode()
+    def _add(self, image: Tensor, box_xywh: Sequence[float], obj_id: Hashable) -> None:
+        """add() on a checked [3, H, W] frame tensor."""
         if obj_id in self.objects:
             raise ValueError(f"object id {obj_id!r} is already tracked; remove it first or pick another id")
-        image = self._check_frame(frame, f"template frame of object {obj_id!r}")
         box = check_box(box_xywh, self.frame_size, name=f"box of object {obj_id!r}").to(self.device)
         xywh = tuple(xyxy_to_xywh(box).tolist())
         with _eval(self.model):
@@ -102,16 +107,15 @@ class TemplateTracker(StreamSession):
         if self.settings.box_calibration:
             obj.calibration = self._calibration(image, obj, box)
         self.objects[obj_id] = obj
-        return obj_id
 
     def start(self, frame: Frame, boxes: Mapping[Hashable, Sequence[float]]) -> dict[Hashable, TrackResult]:
         """Add the objects of `boxes` ({id: (x, y, w, h)}) on `frame`; returns each one's answer there:
         its given box, score 1, present, and (with masks) the network's mask in it (first_frame.py)."""
-        for obj_id, box in boxes.items():
-            self.add(frame, box, obj_id)
         if not boxes:
             return {}
-        image = self._check_frame(frame, "template frame")
+        image = self._check_frame(frame, f"template frame of object(s) {', '.join(map(repr, boxes))}")
+        for obj_id, box in boxes.items():
+            self._add(image, box, obj_id)
         with _eval(self.model):
             return first_answers(self.model, image, boxes, self.settings.masks, self.settings.mask_threshold)
 
