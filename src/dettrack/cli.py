@@ -1,6 +1,6 @@
 """dettrack: track and segment any object from one box; the same network is also a detector.
 
-Sub-commands: demo | track | detect | train | eval | report | paper | export | convert | info.
+Sub-commands: demo | track | detect | app | train | eval | report | paper | export | convert | info.
 """
 
 import argparse
@@ -10,7 +10,7 @@ import warnings
 from typing import Optional, Sequence
 
 from . import __version__
-from .commands import convert, demo, detect, evaluate, export, paper, report, track, train
+from .commands import app, convert, demo, detect, evaluate, export, paper, report, track, train
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dettrack", description=__doc__)
     parser.add_argument("--version", action="version", version=f"dettrack {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (demo, track, detect):
+    for module in (demo, track, detect, app):
         p = module.add_parser(sub)
         p.add_argument("--device", default="auto", help="cpu, cuda or auto: cuda where available (default: %(default)s)")
         p.add_argument("--quiet", action="store_true", help="no progress bar or summary")

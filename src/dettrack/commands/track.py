@@ -1,11 +1,12 @@
 """`dettrack track`: one or many objects through a video, a folder, a camera or a stream."""
 
 import argparse
+import contextlib
 import itertools
 import time
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Hashable, Mapping, Optional, Union
 
 from tqdm import tqdm
 
@@ -15,6 +16,7 @@ from .settings import add_tracking_option, parse_settings
 
 if TYPE_CHECKING:
     from ..model.interface import TrackingModel
+    from ..types import TrackResult
 
 
 def source_argument(text: str) -> Union[int, str]:
@@ -104,40 +106,69 @@ def _prepare(args: argparse.Namespace) -> tuple[dict, Prompts, FrameSource]:
     return options, prompts, source
 
 
-def run(args: argparse.Namespace, model: "TrackingModel") -> int:
+def write_tracks(
+    model: "TrackingModel",
+    source: FrameSource,
+    prompts: Prompts,
+    out: Path,
+    options: Mapping[str, Any],
+    outputs: tuple[str, ...] = OUTPUTS,
+    progress: Optional[Callable[[int, Mapping[Hashable, "TrackResult"]], Optional[bool]]] = None,
+    lock: Optional[ContextManager] = None,
+) -> TrackWriter:
+    """Track the objects of `prompts` ({frame: {id: box}}, frames of the source's numbering) through
+    `source` into the folder `out`; returns the closed writer. progress(frame, results) is called
+    after each frame is written and stops the run (outputs kept, complete up to that frame) when it
+    returns False. lock, when given, is held around each frame's network work (a model shared by
+    threads). A bad frame raises ValueError after the outputs so far are finalised."""
     from ..tracking import open_session
 
-    options, prompts, source = _prepare(args)
+    start = source.start
     frames = iter(source)
     first = next(frames)
     prompts = checked_prompts(prompts, first.shape[:2])  # bad boxes fail here, before anything is written
-    session = open_session(model, smoothing=args.smoothing or None, **options)
-    writer = TrackWriter(Path(args.out), source.fps, tuple(o for o in OUTPUTS if not getattr(args, f"no_{o}")))
+    session = open_session(model, **options)
+    writer = TrackWriter(out, source.fps, outputs)
+    last = start - 1  # the last frame written
+    stopped = False
+    mine, theirs = itertools.tee(itertools.chain([first], frames))
+    answers = session.track(theirs, {f - start: objs for f, objs in prompts.items()})
+    try:
+        for frame in mine:
+            with lock or contextlib.nullcontext():
+                offset, results = next(answers)
+            for obj_id in prompts.get(start + offset, {}):  # an object's first frame: the session's answer is its given box
+                writer.start_object(obj_id, start + offset)
+            writer.add(start + offset, frame, results)
+            last = start + offset
+            if progress is not None and progress(last, results) is False:
+                stopped = True
+                break
+    except ValueError as err:
+        written = writer.close()  # everything up to the bad frame is complete and kept
+        kept = f"covering frames {start}-{last}" if writer.frames else "with no frame"
+        raise ValueError(f"{err}\nkept {len(written)} output file(s) {kept} in {out}") from err
+    written = writer.close()
+    missed = sorted(f for f in prompts if f > last)
+    if missed and not stopped:
+        raise ValueError(f"{source.name} ended at frame {last}, before the objects starting at frame(s) {missed}; kept {len(written)} output file(s) in {out}")
+    return writer
+
+
+def run(args: argparse.Namespace, model: "TrackingModel") -> int:
+    options, prompts, source = _prepare(args)
+    if args.smoothing:
+        options["smoothing"] = True
     total = None if source.count is None else min(source.count, args.end or source.count) - args.start
     bar = tqdm(total=total, desc="tracking", unit="frame", disable=args.quiet)
     started = time.perf_counter()
-    last = args.start - 1  # the last frame written
-    mine, theirs = itertools.tee(itertools.chain([first], frames))
     try:
-        for frame, (offset, results) in zip(mine, session.track(theirs, {f - args.start: objs for f, objs in prompts.items()})):
-            for obj_id in prompts.get(args.start + offset, {}):  # an object's first frame: the session's answer is its given box
-                writer.start_object(obj_id, args.start + offset)
-            writer.add(args.start + offset, frame, results)
-            last = args.start + offset
-            bar.update(1)
-    except ValueError as err:
+        writer = write_tracks(model, source, prompts, Path(args.out), options, tuple(o for o in OUTPUTS if not getattr(args, f"no_{o}")), lambda *_: bar.update(1))
+    finally:
         bar.close()
-        written = writer.close()  # everything up to the bad frame is complete and kept
-        kept = f"covering frames {args.start}-{last}" if writer.frames else "with no frame"
-        raise ValueError(f"{err}\nkept {len(written)} output file(s) {kept} in {args.out}") from err
-    bar.close()
-    written = writer.close()
-    missed = sorted(f for f in prompts if f > last)
-    if missed:
-        raise ValueError(f"{args.video} ended at frame {last}, before the objects starting at frame(s) {missed}; kept {len(written)} output file(s) in {args.out}")
     if not args.quiet:
         elapsed = time.perf_counter() - started
-        print(f"tracked {len(session.ids)} object(s) over {writer.frames} frames in {elapsed:.1f} s ({writer.frames / elapsed:.1f} FPS); wrote {writer.summary()}")
+        print(f"tracked {len(writer.palette)} object(s) over {writer.frames} frames in {elapsed:.1f} s ({writer.frames / elapsed:.1f} FPS); wrote {writer.summary()}")
     return 0
 
 
