@@ -9,16 +9,16 @@ from torch import Tensor
 from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
 
 from .boxes import xyxy_to_xywh
-from .model import DetTrack
+from .model.interface import TrackingModel
 from .tracking.inputs import frame_to_tensor
 from .types import DETECTION_SCORE, Detections, Frame
 
 COCO_NAMES: list[str] = MaskRCNN_ResNet50_FPN_Weights.COCO_V1.meta["categories"]
 
 
-def class_ids(names: Iterable[Union[str, int]], model: DetTrack) -> set[int]:
+def class_ids(names: Iterable[Union[str, int]], model: TrackingModel) -> set[int]:
     """Class ids from COCO names or numbers ('person', '3') that the model can output."""
-    count = _num_classes(model)
+    count = model.detection_classes
     ids = set()
     for name in names:
         if str(name).isdigit() and 0 < int(name) < count:
@@ -31,7 +31,7 @@ def class_ids(names: Iterable[Union[str, int]], model: DetTrack) -> set[int]:
 
 
 def detect(
-    model: DetTrack,
+    model: TrackingModel,
     images: Union[Frame, Iterable[Frame]],
     score: float = DETECTION_SCORE,
     classes: Optional[Iterable[Union[str, int]]] = None,
@@ -55,7 +55,7 @@ def detect(
 
 
 @torch.inference_mode()
-def _detect_one(model: DetTrack, image: Frame, name: str, score: float, wanted: set[int], mask_threshold: float) -> Detections:
+def _detect_one(model: TrackingModel, image: Frame, name: str, score: float, wanted: set[int], mask_threshold: float) -> Detections:
     tensor = frame_to_tensor(image, next(model.parameters()).device, name=name)
     boxes, labels, scores, masks = _network(model, tensor)
     keep = scores >= score
@@ -71,15 +71,10 @@ def _detect_one(model: DetTrack, image: Frame, name: str, score: float, wanted: 
     )
 
 
-def _network(model: DetTrack, image: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+def _network(model: TrackingModel, image: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """The model-specific part: one [3, H, W] image in, its detections out as xyxy boxes [N, 4],
     labels [N], scores [N] (best first) and mask probabilities [N, H, W] at the image's size."""
     out = model([image])[0]
     return out["boxes"], out["labels"], out["scores"], out["masks"][:, 0]
 
 
-def _num_classes(model: DetTrack) -> int:
-    """How many class ids (background included) the model's detections can carry: COCO's 91 for the light family."""
-    if getattr(model, "family", None) == "light":
-        return len(COCO_NAMES)
-    return model.roi_heads.box_predictor.cls_score.out_features

@@ -9,14 +9,15 @@ from typing import Union
 
 import torch
 
-from .model import BACKBONES, DetTrack, build_model, load_checkpoint
+from .model import BACKBONES, build_model, load_checkpoint
+from .model.interface import TrackingModel
 from .pretrained import has_pretrained, load_pretrained
 
 # Input size and proposal budget of the light CPU setting used for untrained backbones.
 LIGHT_OPTIONS = dict(min_size=360, max_size=640, rpn_pre_nms_top_n_test=500, rpn_post_nms_top_n_test=100)
 
 
-def load_model(spec: Union[str, Path] = "pretrained", device: Union[str, torch.device] = "cpu") -> DetTrack:
+def load_model(spec: Union[str, Path] = "pretrained", device: Union[str, torch.device] = "cpu") -> TrackingModel:
     """A model in eval mode on `device` from 'pretrained' (the shipped model), a checkpoint path,
     or a backbone name (random weights: they show the pipeline works, not how well it tracks)."""
     spec = str(spec)

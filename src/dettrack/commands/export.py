@@ -20,6 +20,7 @@ def check(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..model import load_checkpoint, save_checkpoint
     from ..model.backbone import fold_frozen_batchnorm
+    from ..model.families import family_of
     from ..model.soup import average_weights
 
     model = load_checkpoint(args.checkpoint)
@@ -27,8 +28,9 @@ def run(args: argparse.Namespace) -> int:
         average_weights(model, [load_checkpoint(path) for path in args.average], args.average)
     stored = TrackingSettings.from_mapping(model.tracking_defaults, f"{args.checkpoint}: tracking defaults")
     model.tracking_defaults = stored.updated(**parse_settings(args.tracking)).to_dict()  # checked, complete, current names
-    if args.fold_batchnorm and getattr(model, "family", None) == "light":
-        raise ValueError("--fold-batchnorm folds the Mask R-CNN family's backbone; the light family keeps its trainable norms")
+    family = family_of(model.config)
+    if args.fold_batchnorm and not family.folds_batchnorm:
+        raise ValueError(f"--fold-batchnorm folds the Mask R-CNN family's frozen backbone norms; the {family.name} family keeps trainable norms")
     if args.fold_batchnorm and not model.config.get("fold_batchnorm"):
         fold_frozen_batchnorm(model.backbone.body)
         model.config["fold_batchnorm"] = True

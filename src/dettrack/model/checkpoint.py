@@ -10,7 +10,7 @@ from typing import Any, Optional, Union
 import torch
 
 from ..io_utils import atomic_write
-from .dettrack import build_model
+from .families import family_of
 from .weights import load_into
 
 FORMAT_VERSION = 1
@@ -53,30 +53,23 @@ def read_checkpoint(path: Union[str, os.PathLike]) -> dict[str, Any]:
     return payload
 
 
-FAMILIES = ("maskrcnn", "light")
-
-
-def checkpoint_family(payload: dict[str, Any]) -> str:
-    """Which model family a checkpoint's config builds: 'light' (NanoDet-m) or 'maskrcnn' (DetTrack)."""
-    return str(payload["config"].get("family", "maskrcnn"))
-
-
 def load_checkpoint(
     path: Union[str, os.PathLike], map_location: Union[str, torch.device] = "cpu", family: Optional[str] = None
 ) -> Any:
     """Rebuild the model from a checkpoint's config and load its weights (eval mode).
 
-    family: 'light' or 'maskrcnn' when the caller needs that one (a checkpoint of the other
-    family is then a clear error); None takes whichever the file holds.
+    family: a family's name (model.families) when the caller needs that one (a checkpoint of
+    another family is then a clear error); None takes whichever the file holds.
     """
     payload = read_checkpoint(path)
-    found = checkpoint_family(payload)
-    if found not in FAMILIES:
-        raise ValueError(f"{path} holds a model of unknown family {found!r}; this dettrack reads {', '.join(FAMILIES)}")
-    if family is not None and found != family:
-        raise ValueError(f"{path} holds a {found} model, but a {family} model was expected")
     try:
-        model = _build(found, payload["config"])
+        found = family_of(payload["config"])
+    except ValueError as err:
+        raise ValueError(f"{path} holds a model this dettrack cannot build: {err}") from None
+    if family is not None and found.name != family:
+        raise ValueError(f"{path} holds a {found.name} model, but a {family} model was expected")
+    try:
+        model = found.build_from_checkpoint(payload["config"])
     except (TypeError, ValueError) as err:
         raise ValueError(f"{path} holds a config that cannot build a model: {err}") from err
     own = model.state_dict()
@@ -85,12 +78,3 @@ def load_checkpoint(
     if "tracking" in payload:  # else the family's own (an older file may hold MultiTracker's: TrackingSettings reads them)
         model.tracking_defaults = dict(payload["tracking"])
     return model.to(map_location).eval()
-
-
-def _build(family: str, config: dict[str, Any]) -> Any:
-    if family == "light":
-        from .light import LightDetTrack
-
-        options = {k: v for k, v in config.items() if k != "family"}
-        return LightDetTrack(**options)
-    return build_model(**config)

@@ -88,6 +88,11 @@ class DetTrack(MaskRCNN):
         # saved in checkpoints; a session's explicit settings override them
         self.tracking_defaults: dict[str, Any] = dict(PAPER_TRACKING)
 
+    @property
+    def detection_classes(self) -> int:
+        """How many class ids (background included) its detections can carry."""
+        return self.roi_heads.box_predictor.cls_score.out_features
+
     def forward(  # type: ignore[override]
         self,
         images: list[Tensor],

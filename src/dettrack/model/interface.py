@@ -122,10 +122,17 @@ class TrackingModel(Protocol):
     update_templates(encoded, boxes, templates, rate): templates [B, T] moved by rate towards
     what boxes [B, 4] show on the encoding (one input each, or one for all), in the parts the
     family updates (the session's template_update).
+    Called on a list of [3, H, W] images in eval mode, it detects: one dict per image with boxes
+    (xyxy), labels (class ids below detection_classes), scores and masks [N, 1, H, W], as
+    torchvision's detectors return them (dettrack.detect). config holds what rebuilds it, its
+    `family` key naming its family in model.families.
     """
 
     config: dict
     tracking_defaults: dict
+    detection_classes: int
+
+    def __call__(self, images: list[Tensor]) -> list[dict[str, Tensor]]: ...
 
     def encode(self, image: Tensor, windows: Optional[Sequence[Window]] = None, size: Optional[int] = None) -> Encoded: ...
 

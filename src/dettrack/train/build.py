@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional
 
 from ..data import open_dataset, read_coco_file
 from ..data.records import Sequence
-from ..model import DetTrack
+from ..model.interface import TrackingModel
 from .sources import DetectionImages, ImagePairs, SequencePairs
 from .stream import TrainingStream
 from .validate import validate_sequences
@@ -105,13 +105,13 @@ def stream_factory(config: dict[str, Any]) -> Callable[[dict[str, Any], int], Tr
     return make
 
 
-def validator(config: dict[str, Any]) -> Optional[Callable[[DetTrack], dict[str, float]]]:
+def validator(config: dict[str, Any]) -> Optional[Callable[[TrackingModel], dict[str, float]]]:
     val = config["val"]
     if not val["every"] or not val["sequences"]:
         return None
     sequences = load_sequences(val["sequences"], "val.sequences")
 
-    def run(model: DetTrack) -> dict[str, float]:
+    def run(model: TrackingModel) -> dict[str, float]:
         return validate_sequences(model, sequences, val["frame_step"], val["max_frames"])
 
     return run

@@ -10,7 +10,8 @@ from typing import Any, Optional
 
 import torch
 
-from ..model import DetTrack, read_checkpoint, save_checkpoint
+from ..model import read_checkpoint, save_checkpoint
+from ..model.interface import TrackingModel
 
 _NAME = re.compile(r"^iter_(\d{8})\.pt$")
 
@@ -27,7 +28,7 @@ def list_checkpoints(folder: Path) -> list[Path]:
 
 
 def save_training_state(
-    folder: Path, model: DetTrack, iteration: int, state: dict[str, Any], keep_last: int
+    folder: Path, model: TrackingModel, iteration: int, state: dict[str, Any], keep_last: int
 ) -> Path:
     path = checkpoint_path(folder, iteration)
     save_checkpoint(model, path, extra={"iteration": iteration, **state})

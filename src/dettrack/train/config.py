@@ -14,7 +14,8 @@ from typing import Any, Callable, Iterable, Optional, Union
 import yaml
 
 from ..data.copy_paste import scene_config
-from ..tracking.settings import PAPER_TRACKING, TrackingSettings
+from ..model.families import family_of
+from ..tracking.settings import TrackingSettings
 
 TRAIN_DEFAULTS: dict[str, Any] = {
     "iterations": 1000,
@@ -65,17 +66,11 @@ VAL_DEFAULTS: dict[str, Any] = {
     "max_frames": 60,
 }
 
-# How the trained model is meant to track (tracking.TrackingSettings, the family's own unless the
-# recipe says otherwise): stored in its checkpoints as model.tracking_defaults and used by
-# validation, the CLI and the API unless overridden. Checked by TrackingSettings itself.
-TRACKING_DEFAULTS: dict[str, Any] = TrackingSettings.from_mapping(PAPER_TRACKING).to_dict()
-
-# the loss terms of torchvision's Mask R-CNN, in detection and tracking alike
-LOSSES = ("loss_objectness", "loss_rpn_box_reg", "loss_classifier", "loss_box_reg", "loss_mask")
-# the light family's (model.light.losses)
-LIGHT_LOSSES = ("loss_track_cls", "loss_track_box", "loss_track_dfl", "loss_track_filter", "loss_distill_cls", "loss_distill_box", "loss_mask")
-
-SECTIONS = {"model": None, "data": DATA_DEFAULTS, "val": VAL_DEFAULTS, "train": TRAIN_DEFAULTS, "tracking": TRACKING_DEFAULTS}
+# The tracking section: how the trained model is meant to track (tracking.TrackingSettings, from
+# the family's base, model.families, unless the recipe says otherwise): stored in its checkpoints
+# as model.tracking_defaults and used by validation, the CLI and the API unless overridden.
+# Checked by TrackingSettings itself.
+SECTIONS = {"model": None, "data": DATA_DEFAULTS, "val": VAL_DEFAULTS, "train": TRAIN_DEFAULTS, "tracking": None}
 
 # What each value may be, checked when the recipe loads (never mid-run): a rule returns None
 # when the value fits, else what it should be.
@@ -200,17 +195,20 @@ def complete(raw: dict[str, Any], source: str) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"{source}: unknown section(s) {', '.join(unknown)}; known: {', '.join(SECTIONS)}")
     config: dict[str, Any] = {}
-    light = (raw.get("model") or {}).get("family") == "light"
+    try:
+        family = family_of(raw.get("model") or {})
+    except ValueError as err:
+        raise ValueError(f"{source}: model.family: {err}") from None
     for section, defaults in SECTIONS.items():
         given = raw.get(section) or {}
         if not isinstance(given, dict):
             raise ValueError(f"{source}: section {section!r} must be a mapping")
+        if section == "tracking":  # TrackingSettings names and checks its own keys (MultiTracker's older ones too)
+            base = TrackingSettings.from_mapping(family.tracking_base, f"{family.name} family's tracking settings")
+            config[section] = TrackingSettings.from_mapping(given, f"{source}: tracking", base).to_dict()
+            continue
         if defaults is None:
             config[section] = dict(given)
-            continue
-        if section == "tracking":  # TrackingSettings names and checks its own keys (MultiTracker's older ones too)
-            base = TrackingSettings() if light else TrackingSettings.from_mapping(TRACKING_DEFAULTS)
-            config[section] = TrackingSettings.from_mapping(given, f"{source}: tracking", base).to_dict()
             continue
         bad = sorted(set(given) - set(defaults))
         if bad:
@@ -222,9 +220,9 @@ def complete(raw: dict[str, Any], source: str) -> dict[str, Any]:
             wanted = rule(config[section][key])
             if wanted is not None:
                 raise ValueError(f"{source}: {section}.{key} must be {wanted}, got {config[section][key]!r}")
-    if not light and "name" not in config["model"]:
+    if family.needs_backbone_name and "name" not in config["model"]:
         raise ValueError(f"{source}: model.name is required (a backbone such as mobilenet_v2_fpn, or family: light)")
-    losses = LIGHT_LOSSES if light else LOSSES
+    losses = family.losses
     weights = config["train"]["loss_weights"]
     if not isinstance(weights, dict) or sorted(set(weights) - set(losses)):
         raise ValueError(f"{source}: train.loss_weights must map loss names ({', '.join(losses)}) to factors, got {weights!r}")

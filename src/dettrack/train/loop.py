@@ -17,8 +17,9 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from ..io_utils import atomic_write
-from ..model import DetTrack, build_model, save_checkpoint
-from ..model.light import build_light_model
+from ..model import save_checkpoint
+from ..model.families import family_of
+from ..model.interface import TrackingModel
 from . import distributed
 from .checkpoints import latest_training_state, restore_rng, rng_state, save_training_state
 from .config import dump_config
@@ -26,18 +27,15 @@ from .finetune import load_initial_weights, train_only
 from .stream import TrainingStream, first_item
 
 StreamFactory = Callable[[dict[str, Any], int], TrainingStream]
-Validator = Callable[[DetTrack], dict[str, float]]
+Validator = Callable[[TrackingModel], dict[str, float]]
 
 
 def make_model(config: dict[str, Any], source: str = "config") -> torch.nn.Module:
-    """The recipe's model (a DetTrack from build_model, or the light family's model from its
-    detector file), naming a bad key instead of a TypeError, carrying the recipe's tracking
+    """The recipe's model, built by its family (model.families: a DetTrack from build_model, or the
+    light family's model from its detector file), naming a bad key instead of a TypeError, carrying the recipe's tracking
     section as the model's tracking_defaults."""
     try:
-        if config["model"].get("family") == "light":
-            model = build_light_model(**{k: v for k, v in config["model"].items() if k != "family"})
-        else:
-            model = build_model(**config["model"])
+        model = family_of(config["model"]).build_for_training(config["model"])
     except TypeError as err:
         raise ValueError(f"{source}: bad model section: {err}") from err
     model.tracking_defaults = dict(config.get("tracking") or {})
@@ -73,7 +71,7 @@ class _Run:
     the optimizer, LR schedule and AMP scaler."""
 
     env: distributed.Dist
-    model: DetTrack
+    model: TrackingModel
     net: torch.nn.Module
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LambdaLR
@@ -264,7 +262,7 @@ def _checkpoint(run: _Run, iteration: int, folder: Path, keep_last: int) -> None
     distributed.barrier()
 
 
-def _validate(model: DetTrack, validate: Validator, log: _Log, iteration: int) -> None:
+def _validate(model: TrackingModel, validate: Validator, log: _Log, iteration: int) -> None:
     model.eval()
     metrics = validate(model)
     model.train()

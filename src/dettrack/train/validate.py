@@ -6,11 +6,11 @@ import numpy as np
 
 from ..data.records import Sequence
 from ..eval.metrics.overlap import iou_xywh
-from ..model import DetTrack
+from ..model.interface import TrackingModel
 from ..tracking.session import open_session
 
 
-def track_sequence(model: DetTrack, seq: Sequence, frame_step: int = 1, max_frames: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def track_sequence(model: TrackingModel, seq: Sequence, frame_step: int = 1, max_frames: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Track from the first frame where the object is present; returns (frame indices, predicted boxes)."""
     start = int(np.flatnonzero(seq.present & seq.labelled)[0])
     indices = np.arange(start, len(seq), frame_step)
@@ -24,7 +24,7 @@ def track_sequence(model: DetTrack, seq: Sequence, frame_step: int = 1, max_fram
     return indices, np.asarray(boxes, dtype=np.float64)
 
 
-def validate_sequences(model: DetTrack, sequences: SequenceType[Sequence], frame_step: int = 5, max_frames: int = 60) -> dict[str, float]:
+def validate_sequences(model: TrackingModel, sequences: SequenceType[Sequence], frame_step: int = 5, max_frames: int = 60) -> dict[str, float]:
     """AO and SR0.5 pooled over the tracked, labelled, present frames (the init frame excluded)."""
     ious = []
     for seq in sequences:

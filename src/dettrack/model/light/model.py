@@ -43,6 +43,8 @@ RIVALS = 50  # the template's own best candidates on its frame, also negatives w
 SHARED_SCALE = 1.25  # crops whose sizes differ by at most this factor may share one pyramid pass
 
 FAMILY = "light"
+# COCO's category names by id (0: background, "N/A" for ids COCO left unused)
+_COCO_CATEGORIES: list[str] = MaskRCNN_ResNet50_FPN_Weights.COCO_V1.meta["categories"]
 
 
 class LightDetTrack(nn.Module):
@@ -69,6 +71,7 @@ class LightDetTrack(nn.Module):
     """
 
     family = FAMILY
+    detection_classes = len(_COCO_CATEGORIES)  # its labels are COCO category ids (1..90; 0 background)
 
     def __init__(
         self,
@@ -564,7 +567,7 @@ class LightDetTrack(nn.Module):
 
 
 # COCO category id (1..90) of each of the 80 detector classes: the sorted ids that name a category
-_COCO_IDS = [i for i, name in enumerate(MaskRCNN_ResNet50_FPN_Weights.COCO_V1.meta["categories"]) if i > 0 and name != "N/A"]
+_COCO_IDS = [i for i, name in enumerate(_COCO_CATEGORIES) if i > 0 and name != "N/A"]
 
 
 def coco_category_ids(device: torch.device) -> Tensor:
