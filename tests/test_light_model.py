@@ -173,7 +173,7 @@ def test_mask_head_on_onnxruntime_equals_pytorch_and_follows_weight_changes():
     model = LightDetTrack(input_size=128).eval()
     rois = torch.rand(3, 96, 14, 14)
     assert model._mask_logits(rois).requires_grad  # gradients on: PyTorch, as in training
-    assert not any("_mask_net" in key for key in model.state_dict())  # no second copy of the head
+    assert not any(key.startswith("mask_net") for key in model.state_dict())  # no second copy of the head
     with torch.no_grad():
         fast = model._mask_logits(rois)
         model.mask_predictor.mask_fcn_logits.bias.add_(1.0)  # in place, as training and load_state_dict change weights

@@ -20,6 +20,13 @@ def search_window(box: tuple[float, float, float, float], context: float, frame_
     return round(x + w / 2 - side / 2), round(y + h / 2 - side / 2), side
 
 
+def letterbox(frame_size: tuple[int, int]) -> tuple[int, int, int]:
+    """The square window that letterboxes a frame (its longer side), centred: NanoDet's resize."""
+    height, width = frame_size
+    side = max(height, width)
+    return (int((width - side) // 2), int((height - side) // 2), int(side))
+
+
 def crop_images(image: Tensor, windows: list[tuple[int, int, int]], size: int) -> Tensor:
     """[3, H, W] frame -> [N, 3, size, size] crops of the N windows, resized (antialiased when shrunk).
 

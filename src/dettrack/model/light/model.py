@@ -9,10 +9,12 @@ tracker works before any training. The box is the COCO box regressor's. A Mask R
 mask head segments chosen boxes from RoI-aligned pyramid features (28 x 28).
 
 It serves the tracking session through the small interface of interface.py: encode a frame
-or crops, make templates, candidates for templates, masks for boxes.
+or crops, make templates, candidates for templates, masks for boxes, identities of boxes. Its other
+jobs live beside it: passes.py shares pyramid passes among many crops, verifier.py solves and reads
+the identity verifier, runtime.py runs the pyramid on onnxruntime, training.py computes its
+training batches' losses (losses.py's terms).
 """
 
-import math
 from collections import OrderedDict
 from typing import Any, Optional, Sequence
 
@@ -21,22 +23,23 @@ from torch import Tensor, nn
 from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
 from torchvision.models.detection.roi_heads import paste_masks_in_image
-from torchvision.ops import MultiScaleRoIAlign, roi_align
+from torchvision.ops import MultiScaleRoIAlign
 
-from ...crops import crop_images, resize, search_window
+from ...boxes import xyxy_to_xywh
+from ...crops import crop_images, letterbox, search_window
+from ...tracking.settings import TrackingSettings
 from ..attention import reweight
-from ..interface import Candidates, Encoded, Window, window_to_input
+from ..interface import Candidates, Encoded, Window
 from ..template import TemplateBuilder
 from . import runtime
 from .decode import cell_centres, decode_level, detections
-from .losses import distillation_losses, mask_loss, tracking_losses
 from .layout import TemplateLayout
-from .passes import FramePass, by_pass, crop_passes, scale_groups
-from .spatial import FILTER_SIZE, FILTER_STRIDE, at_level, filter_loss, filter_responses, solve_filter
+from .passes import by_pass, crop_passes, cut_out, frame_passes
+from .spatial import FILTER_SIZE, FILTER_STRIDE, at_level, filter_responses, solve_filter
+from .training import detection_batch_losses, tracking_batch_losses
 from .nanodet import INPUT_SIZE, NUM_CLASSES, STRIDES, NanoDet
 from .verifier import VERIFIER_BINS, VERIFIER_STRIDE, describe, sample_boxes, solve_verifier
 
-MASK_INSTANCES = 8  # instances per detection image that train the mask head
 OTHER_OBJECTS = 100  # the template crop's detections (class-agnostic, above OTHER_SCORE) that are the verifier's negatives
 OTHER_SCORE = 0.05
 RIVALS = 50  # the template's own best candidates on its frame, also negatives where they miss the object
@@ -112,7 +115,7 @@ class LightDetTrack(nn.Module):
         self.mask_head = MaskRCNNHeads(channels, layers, dilation=1, norm_layer=group_norm)
         self.mask_predictor = MaskRCNNPredictor(mask_channels, mask_channels, 1)
         # the two as one module for onnxruntime, kept out of the module tree (no second copy in state_dict)
-        object.__setattr__(self, "_mask_net", nn.Sequential(self.mask_head, self.mask_predictor))
+        object.__setattr__(self, "mask_net", nn.Sequential(self.mask_head, self.mask_predictor))
         self.config: dict[str, Any] = {
             "family": FAMILY,
             "input_size": input_size,
@@ -146,6 +149,16 @@ class LightDetTrack(nn.Module):
             self._layout = (key, TemplateLayout(sizes))
         return self._layout[1]
 
+    @property
+    def tracking_settings(self) -> TrackingSettings:
+        """The settings this model tracks with by default (its tracking_defaults, complete)."""
+        return TrackingSettings.from_mapping(self.tracking_defaults, "the model's tracking defaults")
+
+    @property
+    def teacher(self) -> Optional[NanoDet]:
+        """The original detector detection batches distil (None until set_teacher)."""
+        return self._teacher[0] if self._teacher else None
+
     def set_teacher(self, teacher: NanoDet) -> None:
         """The frozen detector whose outputs detection batches distil (training only; never saved)."""
         teacher = teacher.eval()
@@ -177,8 +190,8 @@ class LightDetTrack(nn.Module):
         if template_images is not None:
             if template_boxes is None:
                 raise ValueError("template_images need template_boxes")
-            return self._tracking_losses(images, targets, template_images, template_boxes)
-        return self._detection_losses(images, targets)
+            return tracking_batch_losses(self, images, targets, template_images, template_boxes)
+        return detection_batch_losses(self, images, targets)
 
     # -- the session's interface -------------------------------------------------------
 
@@ -192,69 +205,11 @@ class LightDetTrack(nn.Module):
         """
         size = size or self.input_size
         frame = (int(image.shape[-2]), int(image.shape[-1]))
-        windows = [_letterbox(frame)] if windows is None else list(windows)
+        windows = [letterbox(frame)] if windows is None else list(windows)
         if len(windows) == 1 or self.training:
             return Encoded(self._pyramid(crop_images(image, windows, size)), windows, size, frame)
-        passes = self._passes(image, windows, size)
-        return Encoded(self._cut_out(passes, windows, size, self._read_strides()), windows, size, frame, passes=passes)
-
-    def _passes(self, image: Tensor, windows: list[Window], size: int) -> list[FramePass]:
-        """The pass each of many crops comes from. Crops of about the same scale (within
-        SHARED_SCALE of each other) share one pass over the frame region that holds them, when
-        that region has fewer pixels than their crops together; the others go through as
-        crops, in one batch."""
-        passes: list[Optional[FramePass]] = [None] * len(windows)
-        for group in scale_groups(windows, SHARED_SCALE):
-            shared = self._shared_pass(image, [windows[i] for i in group], size) if len(group) > 1 else None
-            for i, frame_pass in zip(group, shared or []):
-                passes[i] = frame_pass
-        rest = [i for i, frame_pass in enumerate(passes) if frame_pass is None]
-        if rest:
-            crops = [windows[i] for i in rest]
-            for i, frame_pass in zip(rest, crop_passes(self._pyramid(crop_images(image, crops, size)), crops, size)):
-                passes[i] = frame_pass
-        return passes  # type: ignore[return-value]
-
-    def _shared_pass(self, image: Tensor, windows: list[Window], size: int) -> Optional[list[FramePass]]:
-        """One pass over the frame region that holds every window, at the windows' median scale;
-        None when that region has more pixels than the crops together (then crops are cheaper)."""
-        height, width = (int(v) for v in image.shape[-2:])
-        scale = float(torch.tensor([size / side for _, _, side in windows]).median())
-        x0, y0 = max(0, min(w[0] for w in windows)), max(0, min(w[1] for w in windows))
-        x1, y1 = min(width, max(w[0] + w[2] for w in windows)), min(height, max(w[1] + w[2] for w in windows))
-        if x1 <= x0 or y1 <= y0:
-            return None
-        region_w, region_h = max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))
-        canvas_w, canvas_h = math.ceil(region_w / 32) * 32, math.ceil(region_h / 32) * 32
-        if canvas_w * canvas_h >= len(windows) * size * size:
-            return None
-        canvas = image.new_zeros(1, image.shape[0], canvas_h, canvas_w)
-        canvas[..., :region_h, :region_w] = resize(image[None, :, y0:y1, x0:x1], (region_h, region_w))
-        shared = FramePass(self._pyramid(canvas), 0, (x0, y0), (region_w / (x1 - x0), region_h / (y1 - y0)), (canvas_h, canvas_w))
-        return [shared] * len(windows)
-
-    def _cut_out(self, passes: list[FramePass], windows: list[Window], size: int, strides: Sequence[int]) -> "OrderedDict[str, Tensor]":
-        """Each window's maps of the given levels, [N, C, size / stride, size / stride]: a sample
-        at each of its cells' centres in its pass (RoIAlign; a crop's own maps, exactly)."""
-        groups = by_pass(passes)
-        order = [i for group in groups for i in group]
-        rois = []
-        for group in groups:
-            corners = torch.tensor([[w[0], w[1], w[0] + w[2], w[1] + w[2]] for w in (windows[i] for i in group)], dtype=torch.float32)
-            index = torch.tensor([[float(passes[i].index)] for i in group])
-            rois.append(torch.cat([index, torch.cat([passes[i].to_input(c[None]) for i, c in zip(group, corners)])], 1))
-        features = OrderedDict()
-        for stride in strides:
-            name = str(stride)
-            cut = [
-                roi_align(passes[group[0]].features[name], r.to(passes[group[0]].features[name]), size // stride, 1.0 / stride, 1, True)
-                for group, r in zip(groups, rois)
-            ]
-            maps = torch.cat(cut) if len(cut) > 1 else cut[0]
-            if order != sorted(order):
-                maps = maps[torch.tensor(order).argsort()]
-            features[name] = maps
-        return features
+        passes = frame_passes(self._pyramid, image, windows, size, SHARED_SCALE)
+        return Encoded(cut_out(passes, windows, size, self._read_strides()), windows, size, frame, passes=passes)
 
     def make_template(self, encoded: Encoded, boxes: Tensor) -> Tensor:
         """Templates [B, T] (layout.py) from an encoding of B crops (or one frame for every box) and
@@ -263,7 +218,7 @@ class LightDetTrack(nn.Module):
         boxes = boxes.reshape(-1, 4).float()
         features = encoded.features
         if encoded.passes is not None:
-            features = self._cut_out(encoded.passes, encoded.windows, encoded.size, STRIDES)
+            features = cut_out(encoded.passes, encoded.windows, encoded.size, STRIDES)
         if encoded.batch == 1 and len(boxes) > 1:
             features = OrderedDict((k, f.expand(len(boxes), -1, -1, -1)) for k, f in features.items())
         inputs = encoded.boxes_to_inputs(boxes)
@@ -303,7 +258,7 @@ class LightDetTrack(nn.Module):
         objects the detector finds there and its own best candidates there (rivals[i], input pixels)
         that are not the object."""
         levels = OrderedDict((k, f) for k, f in features.items() if int(k) in self.track_strides)
-        logits, found, _, _ = self._dense(levels)
+        logits, found, _, _ = self.dense(levels)
         fmap = features[str(VERIFIER_STRIDE)]
         out = []
         for i, box in enumerate(boxes):
@@ -368,7 +323,7 @@ class LightDetTrack(nn.Module):
             filters = layout.part(templates, "filter") if "filter" in layout else None
             profiles = layout.part(templates, "profile") if "profile" in layout else None
             features, _ = reweight(features, layout.part(templates, "td"))
-        logits, boxes, _, ranking = self._dense(features, profiles)
+        logits, boxes, _, ranking = self.dense(features, profiles)
         probs = logits.sigmoid()
         scores, presence = probs, None
         if profiles is not None:
@@ -414,10 +369,10 @@ class LightDetTrack(nn.Module):
     def segment(self, image: Tensor, boxes: Tensor) -> Tensor:
         """[K, H, W] mask probabilities of boxes [K, 4] (xyxy, frame pixels) on a [3, H, W] frame in [0, 1],
         each segmented in its own crop at the tracker's scale (the first frame's masks)."""
-        context = self._context()
+        settings = self.tracking_settings
         height, width = image.shape[-2:]
-        windows = [search_window(_xywh(b), context, (int(height), int(width))) for b in boxes]
-        encoded = self.encode(image, windows, int(self.tracking_defaults.get("search_size", self.input_size)))
+        windows = [search_window(tuple(xyxy_to_xywh(b).tolist()), settings.context, (int(height), int(width))) for b in boxes]
+        encoded = self.encode(image, windows, settings.search_size)
         probs = self.masks(encoded, boxes, range(len(boxes)))
         return paste_masks_in_image(probs[:, None], boxes, (int(height), int(width)))[:, 0]
 
@@ -449,79 +404,6 @@ class LightDetTrack(nn.Module):
             found["masks"] = paste_masks_in_image(probs[:, None], found["boxes"], encoded.frame_size)
         return found
 
-    # -- training ----------------------------------------------------------------------
-
-    def _inputs(self, images: list[Tensor], windows: list[Window], size: Optional[int] = None) -> Tensor:
-        return torch.cat([crop_images(image, [window], size or self.input_size) for image, window in zip(images, windows)])
-
-    def _to_input(self, box: Tensor, window: Window, size: Optional[int] = None) -> Tensor:
-        return window_to_input(box, window, size or self.input_size)
-
-    def _context(self) -> float:
-        return float(self.tracking_defaults.get("context", 2.5))
-
-    def _tracking_losses(
-        self, searches: list[Tensor], targets: list[dict[str, Tensor]], template_images: list[Tensor], template_boxes: Tensor
-    ) -> dict[str, Tensor]:
-        """The paper's joint training on pairs: template from one frame, the object found in another.
-
-        The search crop is cut around the object's box shifted and rescaled at random, as the
-        tracker's crop around a slightly wrong last box; an absent object gets a random crop."""
-        size = self.input_size
-        context = self._context()
-        # the template crop is cut as the tracker cuts it: template_context wide, at the search crop's scale
-        wide = float(self.tracking_defaults.get("template_context") or context)
-        t_size = max(32, round(size * wide / context / 32) * 32)
-        t_windows = [search_window(_xywh(b), wide, tuple(img.shape[-2:])) for img, b in zip(template_images, template_boxes)]
-        t_boxes = torch.stack([self._to_input(b, w, t_size) for b, w in zip(template_boxes, t_windows)])
-        features = self.detector.pyramid(self._inputs(template_images, t_windows, t_size))
-        templates = self.template_builder(features, t_boxes, [(t_size, t_size)] * len(t_boxes), (t_size, t_size))
-        s_windows = [_search_crop(t["boxes"], context, tuple(img.shape[-2:])) for img, t in zip(searches, targets)]
-        s_features = self.detector.pyramid(self._inputs(searches, s_windows))
-        reweighted, _ = reweight(s_features, templates)
-        logits, boxes, regs, _ = self._dense(reweighted)
-        in_boxes = [_visible(self._to_input(t["boxes"][0], w), size) if len(t["boxes"]) else t["boxes"].new_zeros(0) for t, w in zip(targets, s_windows)]
-        sizes = [tuple(f.shape[-2:]) for f in s_features.values()]
-        losses = tracking_losses(logits, boxes, regs, in_boxes, sizes)
-        if self.spatial_filter:
-            key = str(FILTER_STRIDE)
-            losses["loss_track_filter"] = filter_loss(features[key], t_boxes, s_features[key], in_boxes)
-        with_masks = [i for i, (t, b) in enumerate(zip(targets, in_boxes)) if "masks" in t and b.numel()]
-        if with_masks:
-            masks = torch.cat([crop_images(targets[i]["masks"][:1].float(), [s_windows[i]], size)[0] for i in with_masks])
-            losses["loss_mask"] = self._mask_loss(s_features, [in_boxes[i][None] for i in with_masks], with_masks, masks)
-        return losses
-
-    def _detection_losses(self, images: list[Tensor], targets: list[dict[str, Tensor]]) -> dict[str, Tensor]:
-        """Keep the COCO detector (distillation from the original) and teach the mask head COCO's instances."""
-        if not self._teacher:
-            raise RuntimeError("detection batches need the original detector: call set_teacher() before training")
-        windows = [_letterbox(tuple(img.shape[-2:])) for img in images]
-        inputs = self._inputs(images, windows)
-        features = self.detector.pyramid(inputs)
-        student = [(cls, reg) for _, cls, reg in self.detector.head(list(features.values()))]
-        teacher = self._teacher[0].to(inputs.device)
-        with torch.no_grad():
-            reference = [(cls, reg) for _, cls, reg in teacher(inputs)]
-        losses = distillation_losses(student, reference)
-        boxes, owners, masks = [], [], []
-        for i, (t, w) in enumerate(zip(targets, windows)):
-            if "masks" not in t or len(t["boxes"]) == 0:
-                continue
-            keep = torch.randperm(len(t["boxes"]))[:MASK_INSTANCES].to(t["boxes"].device)
-            boxes.append(self._to_input(t["boxes"][keep], w))
-            owners.append(i)
-            masks.append(crop_images(t["masks"][keep].float(), [w], self.input_size)[0])
-        if boxes:
-            losses["loss_mask"] = self._mask_loss(features, boxes, owners, torch.cat(masks))
-        return losses
-
-    def _mask_loss(self, features: "OrderedDict[str, Tensor]", boxes: list[Tensor], owners: list[int], masks: Tensor) -> Tensor:
-        """Mask loss of boxes[k] (input pixels) on input owners[k] of the batch, against masks [K, S, S]."""
-        chosen = OrderedDict((k, f[owners]) for k, f in features.items())
-        pooled = self.mask_pool(chosen, boxes, [(self.input_size, self.input_size)] * len(owners))
-        return mask_loss(self._mask_net(pooled), torch.cat(boxes), masks)
-
     # -- internals ---------------------------------------------------------------------
 
     def _pyramid(self, inputs: Tensor) -> "OrderedDict[str, Tensor]":
@@ -533,8 +415,8 @@ class LightDetTrack(nn.Module):
     def _mask_logits(self, pooled: Tensor) -> Tensor:
         """The mask head's logits [K, 1, 28, 28] of RoI features [K, C, 14, 14]: onnxruntime for CPU inference."""
         if self._fast(pooled):
-            return runtime.onnx_module(self._mask_net, pooled[:1])(pooled)
-        return self._mask_net(pooled)
+            return runtime.onnx_module(self.mask_net, pooled[:1])(pooled)
+        return self.mask_net(pooled)
 
     def _read_strides(self) -> list[int]:
         """The levels candidates() reads: the tracking levels, and the spatial filter's."""
@@ -545,7 +427,7 @@ class LightDetTrack(nn.Module):
         fast = self.runtime == "onnxruntime" and inputs.device.type == "cpu" and not (self.training or torch.is_grad_enabled())
         return fast and runtime.available()
 
-    def _dense(
+    def dense(
         self, features: "OrderedDict[str, Tensor]", profiles: Optional[Tensor] = None
     ) -> tuple[Tensor, Tensor, Tensor, Optional[Tensor]]:
         """Object logits [B, N], boxes [B, N, 4] (input pixels) and distance logits [B, N, 32] over
@@ -579,41 +461,6 @@ def _solve_filters(fmap: Tensor, boxes: Tensor) -> Tensor:
     """Spatial filters [B, C * k * k + 1] of boxes [B, 4] (input pixels) on maps [B or 1, C, H, W]
     (box i on map i, or all on the one map)."""
     return torch.stack([solve_filter(fmap[i if len(fmap) > 1 else 0], box) for i, box in enumerate(boxes)])
-
-
-def _xywh(box: Tensor) -> tuple[float, float, float, float]:
-    x1, y1, x2, y2 = box.tolist()
-    return (x1, y1, x2 - x1, y2 - y1)
-
-
-def _letterbox(frame_size: tuple[int, int]) -> Window:
-    """The square window that letterboxes a frame, centred (NanoDet's resize)."""
-    height, width = frame_size
-    side = max(height, width)
-    return (int((width - side) // 2), int((height - side) // 2), int(side))
-
-
-def _search_crop(boxes: Tensor, context: float, frame_size: tuple[int, int]) -> Window:
-    """A training search window: around the object's box shifted by up to 0.15 of the crop and
-    rescaled by up to 25% (the tracker's last box is never exact); anywhere when it is absent."""
-    height, width = frame_size
-    draw = torch.rand(3).tolist()
-    if len(boxes) == 0:
-        side = max(16, round(min(height, width) * (0.3 + 0.7 * draw[0])))
-        return (round(draw[1] * max(width - side, 0)), round(draw[2] * max(height - side, 0)), side)
-    left, top, side = search_window(_xywh(boxes[0]), context, frame_size)
-    side = max(16, round(side * math.exp((draw[0] - 0.5) * 0.5)))
-    centre_x = left + side / 2 + (draw[1] - 0.5) * 0.3 * side
-    centre_y = top + side / 2 + (draw[2] - 0.5) * 0.3 * side
-    return (round(centre_x - side / 2), round(centre_y - side / 2), side)
-
-
-def _visible(box: Tensor, size: int) -> Tensor:
-    """The box clipped to the input; empty when less than 2 px of it is inside (the object is out of the crop)."""
-    clipped = box.clamp(0, size)
-    if (clipped[2:] - clipped[:2]).min() < 2:
-        return box.new_zeros(0)
-    return clipped
 
 
 def clip(boxes: Tensor, frame_size: tuple[int, int]) -> Tensor:
