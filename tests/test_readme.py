@@ -55,8 +55,10 @@ def test_command_lines_parse(command):
     assert args.command == command.split()[1]
 
 
-def test_the_tracking_example_runs(at_repository_root, tmp_path):
-    (command,) = [c for c in _commands() if c.startswith("dettrack track ../shared")]
+def test_the_tracking_examples_run(at_repository_root, tmp_path):
+    by_box, by_class = [c for c in _commands() if c.startswith("dettrack track ../shared")]
     out = tmp_path / "out"
-    assert main([*shlex.split(command)[1:], "--end", "3", "--out", str(out), "--quiet", "--no-overlay"]) == 0
+    assert main([*shlex.split(by_box)[1:], "--end", "3", "--out", str(out), "--quiet", "--no-overlay"]) == 0
     assert len((out / "0" / "boxes.txt").read_text().splitlines()) == 3
+    assert main([*shlex.split(by_class)[1:], "--end", "3", "--out", str(tmp_path / "cars"), "--quiet", "--no-overlay"]) == 0
+    assert (tmp_path / "cars" / "1" / "boxes.txt").is_file() and (tmp_path / "cars" / "mot.txt").read_text().startswith("1,1,")

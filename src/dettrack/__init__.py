@@ -21,6 +21,8 @@ _EXPORTS = {
     "LightDetTrack": ".model.light",
     "build_light_model": ".model.light",
     "load_pretrained": ".pretrained",
+    "ClassTracker": ".tracking",
+    "ClassTracking": ".tracking",
     "TemplateTracker": ".tracking",
     "Tracker": ".tracking",
     "TrackingSettings": ".tracking",
@@ -39,6 +41,6 @@ if TYPE_CHECKING:
     from .model import DetTrack, build_model, load_checkpoint, save_checkpoint
     from .model.light import LightDetTrack, build_light_model
     from .pretrained import load_pretrained
-    from .tracking import TemplateTracker, Tracker, TrackingSettings, open_session
+    from .tracking import ClassTracker, ClassTracking, TemplateTracker, Tracker, TrackingSettings, open_session
     from .types import Detections, TrackResult
     from .video import FrameSource, read_image

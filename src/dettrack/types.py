@@ -34,13 +34,13 @@ DETECTION_SCORE = 0.3
 @dataclass(frozen=True)
 class Detections:
     """One image's detections, best first. boxes: [N, 4] (x, y, w, h) in pixels; labels: [N]
-    class ids; names: their class names; scores: [N]; masks: [N, H, W] bool."""
+    class ids; names: their class names; scores: [N]; masks: [N, H, W] bool (None when not asked for)."""
 
     boxes: np.ndarray
     labels: np.ndarray
     names: list[str]
     scores: np.ndarray
-    masks: np.ndarray
+    masks: Optional[np.ndarray]
 
     def __len__(self) -> int:
         return len(self.scores)

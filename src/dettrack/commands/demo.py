@@ -11,6 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ..io_utils import atomic_write
+from ..video import OUTPUTS
 from . import track
 
 CLIP = "bigbuckbunny.mp4"
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace, model) -> int:
     track_args = argparse.Namespace(
         video=str(video), box=[BUNNY_BOX], init_frame=0, boxes=None, out=args.out, start=0, end=args.frames,
         smoothing=args.smoothing, presence_threshold=None, search_region=None, tracking=[], quiet=args.quiet,
-        **{f"no_{name}": False for name in ("boxes", "json", "masks", "overlay")},
+        **{f"no_{name}": False for name in OUTPUTS}, classes=None,
     )
     track.run(track_args, model)
     plot = plot_scores(Path(args.out) / "tracks.json", Path(args.out) / "scores.png")

@@ -16,6 +16,7 @@ from .settings import add_tracking_option, parse_settings
 
 if TYPE_CHECKING:
     from ..model.interface import TrackingModel
+    from ..tracking.settings import ClassTracking
     from ..types import TrackResult
 
 
@@ -32,8 +33,8 @@ def gather_prompts(args: argparse.Namespace) -> Prompts:
             if any(obj_id in o for o in prompts.values()):
                 raise ValueError(f"object {obj_id!r} is given by both --box and --boxes")
             prompts.setdefault(frame, {})[obj_id] = box
-    if not prompts:
-        raise ValueError("no object to track: give --box x,y,w,h, --boxes FILE or --select (draw them)")
+    if not prompts and not getattr(args, "classes", None):
+        raise ValueError("no object to track: give --box x,y,w,h, --boxes FILE, --select (draw them) or --classes (every object of those classes)")
     return prompts
 
 
@@ -85,6 +86,20 @@ def _select(args: argparse.Namespace) -> None:
     args.select = False
 
 
+def class_tracking(args: argparse.Namespace) -> Optional["ClassTracking"]:
+    """--classes and its options as a ClassTracking (None without --classes), checked."""
+    from ..tracking.settings import ClassTracking
+
+    if not args.classes:
+        return None
+    try:
+        return ClassTracking(tuple(args.classes), args.every, args.min_score, args.max_absent)
+    except ValueError as err:
+        flags = {"every": "--every", "min_score": "--min-score", "max_absent": "--max-absent", "classes": "--classes"}
+        name = str(err).split(" ", 1)[0].rstrip(":")
+        raise ValueError(f"{flags.get(name, name)}{str(err)[len(name):]}") from None
+
+
 def _prepare(args: argparse.Namespace) -> tuple[dict, Prompts, FrameSource]:
     """The tracking settings, the objects by start frame and the frame source, all checked."""
     from ..tracking.settings import TrackingSettings
@@ -96,6 +111,9 @@ def _prepare(args: argparse.Namespace) -> tuple[dict, Prompts, FrameSource]:
         options["presence_threshold"] = args.presence_threshold
     TrackingSettings().updated(**options)  # a setting out of range is named here, before any work
     prompts = gather_prompts(args)
+    class_tracking(args)
+    if not prompts:
+        return options, prompts, FrameSource(source_argument(args.video), args.start, args.end)
     if min(prompts) < args.start:
         raise ValueError(f"an object starts at frame {min(prompts)}, before --start {args.start}")
     if args.end is not None and max(prompts) >= args.end:
@@ -115,30 +133,35 @@ def write_tracks(
     outputs: tuple[str, ...] = OUTPUTS,
     progress: Optional[Callable[[int, Mapping[Hashable, "TrackResult"]], Optional[bool]]] = None,
     lock: Optional[ContextManager] = None,
+    classes: Optional["ClassTracking"] = None,
 ) -> TrackWriter:
     """Track the objects of `prompts` ({frame: {id: box}}, frames of the source's numbering) through
-    `source` into the folder `out`; returns the closed writer. progress(frame, results) is called
+    `source` into the folder `out`; returns the closed writer. With `classes`, the detector also
+    starts a track for every object of those classes (tracking.auto.ClassTracker). progress(frame, results) is called
     after each frame is written and stops the run (outputs kept, complete up to that frame) when it
     returns False. lock, when given, is held around each frame's network work (a model shared by
     threads). A bad frame raises ValueError after the outputs so far are finalised."""
-    from ..tracking import open_session
+    from ..tracking import ClassTracker, open_session
 
     start = source.start
     frames = iter(source)
     first = next(frames)
     prompts = checked_prompts(prompts, first.shape[:2])  # bad boxes fail here, before anything is written
     session = open_session(model, **options)
+    tracker = None if classes is None else ClassTracker(session, classes)  # an unknown class fails here too
     writer = TrackWriter(out, source.fps, outputs)
     last = start - 1  # the last frame written
     stopped = False
     mine, theirs = itertools.tee(itertools.chain([first], frames))
-    answers = session.track(theirs, {f - start: objs for f, objs in prompts.items()})
+    answers = (session if tracker is None else tracker).track(theirs, {f - start: objs for f, objs in prompts.items()})
+    names = {} if tracker is None else tracker.names
     try:
         for frame in mine:
             with lock or contextlib.nullcontext():
                 offset, results = next(answers)
-            for obj_id in prompts.get(start + offset, {}):  # an object's first frame: the session's answer is its given box
-                writer.start_object(obj_id, start + offset)
+            for obj_id in results:  # an object's first frame: the session's answer is its given (or detected) box
+                if obj_id not in writer.palette:
+                    writer.start_object(obj_id, start + offset, names.get(obj_id, ""))
             writer.add(start + offset, frame, results)
             last = start + offset
             if progress is not None and progress(last, results) is False:
@@ -159,11 +182,16 @@ def run(args: argparse.Namespace, model: "TrackingModel") -> int:
     options, prompts, source = _prepare(args)
     if args.smoothing:
         options["smoothing"] = True
+    if args.classes:
+        from ..detection import class_ids
+
+        class_ids(args.classes, model)  # an unknown name fails before anything starts
     total = None if source.count is None else min(source.count, args.end or source.count) - args.start
     bar = tqdm(total=total, desc="tracking", unit="frame", disable=args.quiet)
     started = time.perf_counter()
     try:
-        writer = write_tracks(model, source, prompts, Path(args.out), options, tuple(o for o in OUTPUTS if not getattr(args, f"no_{o}")), lambda *_: bar.update(1))
+        outputs = tuple(o for o in OUTPUTS if not getattr(args, f"no_{o}"))
+        writer = write_tracks(model, source, prompts, Path(args.out), options, outputs, lambda *_: bar.update(1), classes=class_tracking(args))
     finally:
         bar.close()
     if not args.quiet:
@@ -186,6 +214,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--smoothing", action="store_true", help="the paper's temporal smoothness")
     p.add_argument("--presence-threshold", type=float, help="confidence below which an object is reported absent (default: the model's own: 0.3 for the shipped model)")
     p.add_argument("--search-region", type=int, help="crop size in pixels (search_size), 0 = full frames (full_frame) (default: the model's)")
+    p.add_argument("--classes", nargs="+", metavar="CLASS", help="also track every object of these COCO classes (e.g. person car): the detector starts a track for each, ids 1, 2, ... in order of appearance")
+    p.add_argument("--every", type=int, default=10, help="with --classes: frames between detections (default: %(default)s)")
+    p.add_argument("--min-score", type=float, default=0.3, help="with --classes: detection score that starts a track (default: %(default)s, as dettrack detect's)")
+    p.add_argument("--max-absent", type=int, default=30, help="with --classes: frames a track may stay absent before it ends (default: %(default)s)")
     add_tracking_option(p)
     for name in OUTPUTS:
         p.add_argument(f"--no-{name}", action="store_true", help=f"do not write the {name} output")

@@ -9,6 +9,8 @@ from .._lazy import lazy_exports
 
 _EXPORTS = {
     "TrackResult": "..types",
+    "ClassTracker": ".auto",
+    "ClassTracking": ".settings",
     "check_box": ".inputs",
     "frame_to_tensor": ".inputs",
     "MotionPrior": ".motion",
@@ -24,8 +26,9 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from ..types import TrackResult
+    from .auto import ClassTracker
     from .inputs import check_box, frame_to_tensor
     from .motion import MotionPrior
     from .session import TemplateTracker, Tracker, open_session
-    from .settings import TrackingSettings
+    from .settings import ClassTracking, TrackingSettings
     from .smoothing import TemporalSmoother, mask_iou

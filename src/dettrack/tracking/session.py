@@ -119,6 +119,34 @@ class TemplateTracker(StreamSession):
         with _eval(self.model):
             return first_answers(self.model, image, boxes, self.settings.masks, self.settings.mask_threshold)
 
+    def relocate(self, obj_id: Hashable, box_xywh: Sequence[float]) -> None:
+        """Search for the object around `box_xywh` from the next frame on (a detection re-found it);
+        its template, and so what it is, stays the one it was given."""
+        if obj_id not in self.objects:
+            raise KeyError(f"no tracked object with id {obj_id!r}")
+        obj = self.objects[obj_id]
+        obj.box = tuple(xyxy_to_xywh(check_box(box_xywh, self.frame_size, name=f"box of object {obj_id!r}")).tolist())
+        obj.context, obj.held = self.settings.context, False
+
+    @torch.inference_mode()
+    def identities(self, frame: Frame, boxes: Sequence[Sequence[float]], obj_ids: Sequence[Hashable]) -> Tensor:
+        """[len(obj_ids), len(boxes)]: how much each (x, y, w, h) box of `frame` looks like each
+        object (its verifier's identity, as its answers report it), each box seen in the crop the
+        session would search around it; zeros with a model that verifies nothing."""
+        out = torch.zeros(len(obj_ids), len(boxes))
+        if not (len(boxes) and len(obj_ids) and self._verifies):
+            return out
+        image = self._check_frame(frame, f"frame {self.frame_index}")
+        xyxy = torch.stack([check_box(b, self.frame_size, name=f"box {k}") for k, b in enumerate(boxes)]).to(self.device)
+        windows = [search_window(tuple(xyxy_to_xywh(b).tolist()), self.settings.context, self.frame_size) for b in xyxy]
+        objects = [self.objects[i] for i in obj_ids]
+        with _eval(self.model):
+            encoded = self.model.encode(image, windows, self.settings.search_size)
+            for row, obj in enumerate(objects):
+                found = self._identities(encoded, [obj] * len(windows), [b[None] for b in xyxy], list(range(len(windows))))
+                out[row] = torch.cat(found).cpu()
+        return out
+
     def _calibration(self, image: Tensor, obj: _Object, box: Tensor) -> BoxCalibration:
         """How the given box differs from the one the session would answer on the template frame
         itself (searched as any later frame is), as box_calibration carries it over."""

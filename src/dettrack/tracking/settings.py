@@ -167,6 +167,35 @@ class TrackingSettings:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class ClassTracking:
+    """How tracks of classes start and end (tracking/auto.py, ClassTracker).
+
+    classes: COCO class names or ids to track. every: frames between detections (1: every frame).
+    min_score: detection score that starts a track (0.3: dettrack detect's default, the shipped
+    model's best F1 on the COCO images it trained on). max_absent: frames a track may stay absent
+    before it ends. match_iou: overlap at which a detection is a live track's object.
+    """
+
+    classes: tuple[Any, ...]
+    every: int = 10
+    min_score: float = 0.3
+    max_absent: int = 30
+    match_iou: float = 0.3
+
+    def __post_init__(self) -> None:
+        if not self.classes:
+            raise ValueError("classes: give at least one class name (e.g. person) to track")
+        if not isinstance(self.every, int) or isinstance(self.every, bool) or self.every < 1:
+            raise ValueError(f"every must be a whole number of frames >= 1, got {self.every!r}")
+        if not isinstance(self.max_absent, int) or isinstance(self.max_absent, bool) or self.max_absent < 1:
+            raise ValueError(f"max_absent must be a whole number of frames >= 1, got {self.max_absent!r}")
+        for name in ("min_score", "match_iou"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1):
+                raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
+
+
 def _in_range(name: str, value: Any, low: float, high: float, low_open: bool = False, high_open: bool = False) -> None:
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     ok = number and (low < value if low_open else low <= value) and (value < high if high_open else value <= high)

@@ -52,16 +52,19 @@ def draw_instances(frame: np.ndarray, instances: Sequence[Instance], alpha: floa
     return image
 
 
-def draw_results(frame: np.ndarray, results: Mapping[Hashable, TrackResult], order: Mapping[Hashable, int]) -> np.ndarray:
+def draw_results(
+    frame: np.ndarray, results: Mapping[Hashable, TrackResult], order: Mapping[Hashable, int], names: Mapping[Hashable, str] = {}
+) -> np.ndarray:
     """Tracking overlay: masks and thick boxes of present objects, thin boxes at absent ones' last guess.
 
-    `order` maps object ids to colour indices so colours stay stable over the video.
+    `order` maps object ids to colour indices so colours stay stable over the video; `names`
+    gives objects a class name in their label ('3 person 0.87').
     """
     instances = [
         Instance(
             r.box,
             r.mask if r.present else None,
-            f"{obj_id} {r.score:.2f}" + ("" if r.present else " absent"),
+            " ".join(filter(None, (str(obj_id), names.get(obj_id, ""), f"{r.score:.2f}"))) + ("" if r.present else " absent"),
             colour_of(order[obj_id]),
             r.present,
         )

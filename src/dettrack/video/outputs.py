@@ -4,7 +4,8 @@ Into one folder: per object `<id>/boxes.txt` (the best-guess x,y,w,h on every fr
 object's first frame, GOT-10k/OTB style), `<id>/present.txt` (1 where the tracker says the
 object is in view, 0 where it says it is gone) and `<id>/scores.txt` (the confidence), one
 `tracks.json`, DAVIS-style palette PNG masks in `masks/` (pixel value = the object's palette
-index, painted only where the object is present), and `overlay.mp4`. Presence is given apart
+index, painted only where the object is present), `overlay.mp4`, and `mot.txt` (MOTChallenge's
+`frame,id,x,y,w,h,conf,-1,-1,-1` for every present answer, frames 1-based). Presence is given apart
 from the box, as GOT-10k's absence labels and OxUvA's predictions do, so that a box the flag
 gets wrong is never lost. Text outputs and the video grow under hidden *.partial names and take
 their final names only in `close()`, so an interrupted run never leaves a file that
@@ -24,7 +25,7 @@ from ..types import TrackResult
 from .draw import colour_of, draw_results
 from .writer import VideoWriter
 
-OUTPUTS = ("boxes", "json", "masks", "overlay")
+OUTPUTS = ("boxes", "json", "masks", "overlay", "mot")
 # palette of the mask PNGs: index k gets the overlay's colour of the k-th object, 0 is black
 _PALETTE = [0, 0, 0] + [c for index in range(1, 256) for c in colour_of(index)]
 
@@ -41,19 +42,24 @@ class TrackWriter:
         self.outputs = outputs
         self.palette: dict[Hashable, int] = {}
         self.first_frame: dict[Hashable, int] = {}
+        self.names: dict[Hashable, str] = {}
         self._text: dict[tuple[Hashable, str], tuple[Path, IO]] = {}
         self._json_path = self.folder / ".tracks.json.partial"
         self._json: Optional[IO] = self._json_path.open("w") if "json" in outputs else None
         self._json_rows = 0
         self.video = VideoWriter(self.folder / "overlay.mp4", fps) if "overlay" in outputs else None
+        self._mot_path = self.folder / ".mot.txt.partial"
+        self._mot: Optional[IO] = self._mot_path.open("w") if "mot" in outputs else None
         self.frames = 0
 
-    def start_object(self, obj_id: Hashable, frame_index: int) -> None:
-        """Register an object on its init frame (its palette index and first frame)."""
+    def start_object(self, obj_id: Hashable, frame_index: int, name: str = "") -> None:
+        """Register an object on its init frame (its palette index, first frame and class name, if any)."""
         if len(self.palette) >= 255:
             raise ValueError("palette PNG masks hold at most 255 objects")
         self.palette[obj_id] = len(self.palette) + 1
         self.first_frame[obj_id] = frame_index
+        if name:
+            self.names[obj_id] = name
 
     def add(self, frame_index: int, frame: np.ndarray, results: Mapping[Hashable, TrackResult]) -> None:
         for obj_id, result in results.items():
@@ -63,6 +69,7 @@ class TrackWriter:
                 "frame": frame_index,
                 "objects": [
                     {"id": obj_id, "box": [round(v, 2) for v in r.box], "score": round(r.score, 4), "present": r.present}
+                    | ({"class": self.names[obj_id]} if obj_id in self.names else {})
                     for obj_id, r in results.items()
                 ],
             }
@@ -71,7 +78,12 @@ class TrackWriter:
         if "masks" in self.outputs:
             self._mask_png(frame_index, frame.shape[:2], results)
         if self.video is not None:
-            self.video.write(draw_results(frame, results, self.palette))
+            self.video.write(draw_results(frame, results, self.palette, self.names))
+        if self._mot is not None:
+            for obj_id, r in results.items():
+                if r.present:
+                    number = obj_id if isinstance(obj_id, int) else self.palette[obj_id]
+                    self._mot.write(f"{frame_index + 1},{number},{','.join(f'{v:.2f}' for v in r.box)},{r.score:.4f},-1,-1,-1\n")
         self.frames += 1
 
     def close(self) -> list[Path]:
@@ -87,6 +99,11 @@ class TrackWriter:
             self._json.close()
             final = self.folder / "tracks.json"
             os.replace(self._json_path, final)
+            written.append(final)
+        if self._mot is not None:
+            self._mot.close()
+            final = self.folder / "mot.txt"
+            os.replace(self._mot_path, final)
             written.append(final)
         if self.video is not None and self.video.frames:
             written.append(self.video.close())
@@ -106,6 +123,8 @@ class TrackWriter:
             parts.append(f"{self.frames} mask PNG(s) in {self.folder / 'masks'}/")
         if self.video is not None and self.video.frames:
             parts.append(f"{self.folder / 'overlay.mp4'}")
+        if self._mot is not None:
+            parts.append(f"{self.folder / 'mot.txt'}")
         return "; ".join(parts) if parts else "nothing (every output switched off)"
 
     def _box_line(self, obj_id: Hashable, result: TrackResult) -> None:

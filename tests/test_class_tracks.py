@@ -1,0 +1,73 @@
+"""Tracks of every object of a class, started by the detector (tracking.auto.ClassTracker, `dettrack track --classes`)."""
+
+import json
+
+import numpy as np
+import pytest
+
+import dettrack
+from dettrack.cli import main
+from dettrack.eval.metrics.overlap import iou_xywh
+from dettrack.tracking import ClassTracker, ClassTracking
+
+from conftest import shared_path
+
+COWS = shared_path("data", "davis2016", "JPEGImages", "480p", "cows")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return dettrack.load_model("pretrained")
+
+
+@pytest.fixture(scope="module")
+def cows():
+    """DAVIS-2016 cows: one cow walking, annotated (other cows pass far behind late in the clip)."""
+    from dettrack.data import open_dataset
+
+    seq = next(s for s in open_dataset("davis2016", shared_path("data", "davis2016")) if s.name == "cows")
+    return [seq.frame(i) for i in range(24)], seq.boxes[:24]
+
+
+def test_the_detector_starts_one_track_per_object_and_the_template_keeps_it(model, cows):
+    frames, truth = cows
+    tracker = ClassTracker(dettrack.open_session(model), ClassTracking(("cow",), every=5, min_score=0.3))
+    rows = [results for _, results in tracker.track(frames)]
+    assert set(tracker.names) == {1} and tracker.names[1] == "cow"  # later detections of the cow are its track's, not new ones
+    boxes = np.array([r[1].box for r in rows])
+    assert np.mean(iou_xywh(boxes, truth) > 0.5) > 0.9
+    assert rows[0][1].score == 1.0 and rows[0][1].mask is not None  # its first answer: the detection, with its mask
+
+
+def test_a_lost_track_ends_or_is_found_again_by_its_look(model, cows):
+    frames, _ = cows
+    blank = np.full_like(frames[0], 127)
+    moved = [np.roll(f, 300, axis=1) for f in frames[12:20]]  # the cow comes back elsewhere in the frame
+    stream = frames[:8] + [blank] * 4 + moved
+    tracker = ClassTracker(dettrack.open_session(model), ClassTracking(("cow",), every=2, min_score=0.3, max_absent=20))
+    rows = [results for _, results in tracker.track(stream)]
+    assert not rows[11][1].present  # gone while the frames are blank
+    assert set(tracker.names) == {1} and rows[-1][1].present  # re-found by a detection that its verifier recognises: same id
+    x = rows[-1][1].box[0] + rows[-1][1].box[2] / 2
+    assert x > 300  # and searched for where it came back
+    ending = ClassTracker(dettrack.open_session(model), ClassTracking(("cow",), every=2, min_score=0.3, max_absent=3))
+    rows = [results for _, results in ending.track(frames[:8] + [blank] * 4)]
+    assert ending.ended == [1] and 1 not in rows[-1]
+
+
+def test_the_command_writes_ids_classes_and_a_mot_file(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["track", str(COWS), "--classes", "cow", "--min-score", "0.3", "--every", "5", "--end", "8", "--out", str(out), "--quiet", "--no-overlay"]) == 0
+    rows = json.loads((out / "tracks.json").read_text())
+    assert {o["id"] for r in rows for o in r["objects"]} == {1} and rows[0]["objects"][0]["class"] == "cow"
+    mot = np.loadtxt(out / "mot.txt", delimiter=",")
+    assert mot.shape[1] == 10 and mot[0, 0] == 1 and set(mot[:, 1]) == {1} and (mot[:, 7:] == -1).all()
+    masks = np.array(__import__("PIL.Image", fromlist=["Image"]).open(out / "masks" / "00003.png"))
+    assert set(np.unique(masks)) == {0, 1}  # palette value = the id
+    assert main(["track", str(COWS), "--classes", "unicorn", "--out", str(tmp_path / "bad")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown class 'unicorn'" in err and "person, bicycle" in err and not (tmp_path / "bad").exists()
+    assert main(["track", str(COWS), "--classes", "cow", "--every", "0"]) == 2
+    assert "--every must be a whole number of frames >= 1" in capsys.readouterr().err
+    assert main(["track", str(COWS), "--classes", "cow", "--min-score", "1.5"]) == 2
+    assert "--min-score must be a number in (0, 1]" in capsys.readouterr().err
