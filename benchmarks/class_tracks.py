@@ -40,6 +40,8 @@ from dettrack.train.copy_paste_source import cutouts_from_records
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 HELD_OUT = {"format": "coco", "root": str(SHARED / "data" / "coco_extra"), "annotations": "annotations/instances.json", "images": "images", "split": "val2017"}
+# clips from images the shipped model trained on, for choosing settings (--source train)
+TRAIN = {"format": "coco", "root": str(SHARED / "data" / "coco128"), "annotations": "annotations/instances_train2017.json", "images": "train2017"}
 SCENE = SynthConfig(
     target_size=(0.15, 0.3), distractor_size=(0.15, 0.3), num_others=(0, 0), num_same_category=(1, 3), num_same_instance=(1, 2),
     motion=0.35, exit_prob=1.0, exit_frames=(5.0, 15.0), occluder_prob=0.0,
@@ -48,10 +50,10 @@ MIN_AREA = 1500  # cut-outs big enough for the detector (pixels of mask)
 BYTETRACK_SCORE = 0.1  # ByteTrack's second stage associates low-score detections too
 
 
-def clips(count: int, frames: int, seed: int, model=None, min_score: float = 0.3) -> list:
+def clips(count: int, frames: int, seed: int, model=None, min_score: float = 0.3, source: dict = HELD_OUT) -> list:
     """Clips of one category each (drawn among those with at least 3 large cut-outs), over photos
     without it; with a model, only clips whose first frame it detects at least half of (see above)."""
-    records = load_images([HELD_OUT], "clips")
+    records = load_images([source], "clips")
     cutouts = [c for c in cutouts_from_records(records) if c.mask.sum() >= MIN_AREA]
     by_category: dict[int, list] = {}
     for c in cutouts:
@@ -89,7 +91,7 @@ def ground_truth(clip) -> tuple[int, list[dict]]:
 
 
 def run_dettrack(model, clip, category: int, args) -> tuple[list[dict], float]:
-    tracker = ClassTracker(open_session(model), ClassTracking((category,), args.every, args.min_score, args.max_absent))
+    tracker = ClassTracker(open_session(model), ClassTracking((category,), args.every, args.min_score, args.max_absent, merge_iou=args.merge_iou))
     out, started = [], time.perf_counter()
     for _, results in tracker.track(clip.frames):
         out.append({k: r.box for k, r in results.items() if r.present})
@@ -125,29 +127,35 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=10, help="dettrack: frames between detections")
     parser.add_argument("--min-score", type=float, default=0.3, help="detection score that starts a track (both trackers)")
     parser.add_argument("--max-absent", type=int, default=30, help="frames a lost track is kept (both trackers)")
+    parser.add_argument("--merge-iou", type=float, default=ClassTracking.__dataclass_fields__["merge_iou"].default, help="dettrack: overlap at which two tracks are one object")
+    parser.add_argument("--source", choices=("held-out", "train"), default="held-out",
+                        help="clips from coco_extra val2017 (held out, for reporting) or from coco128 (trained on, for choosing settings)")
+    parser.add_argument("--trackers", nargs="+", default=["dettrack", "ByteTrack"], choices=["dettrack", "ByteTrack"])
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
     model = load_model(args.model, "cpu")
-    clip_set = clips(args.clips, args.frames, args.seed, model, args.min_score)
-    sequences: dict[str, dict[str, tuple]] = {"dettrack": {}, "ByteTrack": {}}
+    clip_set = clips(args.clips, args.frames, args.seed, model, args.min_score, HELD_OUT if args.source == "held-out" else TRAIN)
+    sequences: dict[str, dict[str, tuple]] = {name: {} for name in args.trackers}
     seconds = {name: 0.0 for name in sequences}
     for n, clip in enumerate(tqdm(clip_set, desc="tracking", unit="clip")):
         category, truth = ground_truth(clip)
         name = f"clip{n:02d} ({COCO_NAMES[category]}, {len({k for f in truth for k in f})})"
-        for tracker, run in (("dettrack", run_dettrack), ("ByteTrack", run_bytetrack)):
+        for tracker in args.trackers:
+            run = run_dettrack if tracker == "dettrack" else run_bytetrack
             found, took = run(model, clip, category, args)
             sequences[tracker][name] = (truth, found)
             seconds[tracker] += took
     frames = sum(len(c) for c in clip_set)
     scores = {tracker: mot_scores(seqs) for tracker, seqs in sequences.items()}
-    print(f"\n{len(clip_set)} held-out clips of {args.frames} frames (coco_extra val2017 cut-outs, seed {args.seed}); "
-          f"dettrack --every {args.every}, both --min-score {args.min_score}, --max-absent {args.max_absent}; {args.threads} threads\n")
+    made = "held-out clips (coco_extra val2017 cut-outs" if args.source == "held-out" else "training clips (coco128 cut-outs"
+    print(f"\n{len(clip_set)} {made}) of {args.frames} frames, seed {args.seed}; dettrack --every {args.every} --merge-iou {args.merge_iou}, "
+          f"both --min-score {args.min_score}, --max-absent {args.max_absent}; {args.threads} threads\n")
     print(table({f"{tracker} ({1000 * seconds[tracker] / frames:.0f} ms/frame)": s["combined"] for tracker, s in scores.items()}))
     print("\nper clip, HOTA / IDF1 / ID switches:\n")
     print("| clip (category, objects) | " + " | ".join(scores) + " |\n|---|" + "---|" * len(scores))
-    for name in sequences["dettrack"]:
+    for name in next(iter(sequences.values())):
         cells = [f"{s[name].hota:.3f} / {s[name].idf1:.3f} / {s[name].id_switches}" for s in scores.values()]
         print(f"| {name} | " + " | ".join(cells) + " |")
 

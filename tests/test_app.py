@@ -18,6 +18,7 @@ import pytest
 import dettrack
 from dettrack.commands.demo import BUNNY_BOX, clip_path
 from dettrack.commands.track import write_tracks
+from dettrack.eval.metrics.overlap import iou_xywh
 from dettrack.video.draw import colour_of
 
 flask = pytest.importorskip("flask", reason="dettrack app needs the 'app' extra (Flask)")
@@ -28,11 +29,7 @@ END = 12  # frames tracked by the runs here
 
 
 def iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    w = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
-    h = max(0.0, min(ay + ah, by + bh) - max(ay, by))
-    return w * h / (aw * ah + bw * bh - w * h)
+    return float(iou_xywh(np.array([a], float), np.array([b], float))[0])
 
 
 @pytest.fixture(scope="module")

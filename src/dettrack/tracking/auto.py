@@ -72,6 +72,7 @@ class ClassTracker:
         if self.session.frame_index % self.tracking.every == 0:
             results.update(self._detect(frame, results))
         self._end_absent(results)
+        self._merge(results)
         return results
 
     def start(self, frame: Frame, boxes: Mapping[Hashable, Sequence[float]], name: str = "") -> dict[Hashable, TrackResult]:
@@ -113,6 +114,16 @@ class ClassTracker:
             self._next += 1
         return self.session.start(frame, new) if new else {}
 
+    def _merge(self, results: dict[Hashable, TrackResult]) -> None:
+        """Two present tracks on one object (overlapping by merge_iou): the younger ends."""
+        if self.tracking.merge_iou >= 1:
+            return
+        ids = [i for i in self._lives if i in results and results[i].present]  # oldest first
+        for obj_id in _younger_duplicates(ids, [results[i].box for i in ids], self.tracking.merge_iou):
+            self.session.remove(obj_id)
+            del self._lives[obj_id], results[obj_id]
+            self.ended.append(obj_id)
+
     def _end_absent(self, results: dict[Hashable, TrackResult]) -> None:
         for obj_id, result in results.items():
             life = self._lives.get(obj_id)
@@ -123,6 +134,16 @@ class ClassTracker:
                 self.session.remove(obj_id)
                 del self._lives[obj_id]
                 self.ended.append(obj_id)
+
+
+def _younger_duplicates(ids: list[Hashable], boxes: list[Sequence[float]], minimum: float) -> set[Hashable]:
+    """Of tracks (in order of age) whose boxes overlap by at least `minimum`, all but the oldest."""
+    overlap = _iou(boxes, boxes)
+    out: set[Hashable] = set()
+    for j in range(len(ids)):
+        if any(overlap[i, j] >= minimum and ids[i] not in out for i in range(j)):
+            out.add(ids[j])
+    return out
 
 
 def _iou(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]]) -> np.ndarray:

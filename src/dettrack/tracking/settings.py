@@ -174,7 +174,8 @@ class ClassTracking:
     classes: COCO class names or ids to track. every: frames between detections (1: every frame).
     min_score: detection score that starts a track (0.3: dettrack detect's default, the shipped
     model's best F1 on the COCO images it trained on). max_absent: frames a track may stay absent
-    before it ends. match_iou: overlap at which a detection is a live track's object.
+    before it ends. match_iou: overlap at which a detection is a live track's object. merge_iou:
+    overlap at which two present tracks are taken for one object (the younger ends; 1: never).
     """
 
     classes: tuple[Any, ...]
@@ -182,6 +183,7 @@ class ClassTracking:
     min_score: float = 0.3
     max_absent: int = 30
     match_iou: float = 0.3
+    merge_iou: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.classes:
@@ -190,7 +192,7 @@ class ClassTracking:
             raise ValueError(f"every must be a whole number of frames >= 1, got {self.every!r}")
         if not isinstance(self.max_absent, int) or isinstance(self.max_absent, bool) or self.max_absent < 1:
             raise ValueError(f"max_absent must be a whole number of frames >= 1, got {self.max_absent!r}")
-        for name in ("min_score", "match_iou"):
+        for name in ("min_score", "match_iou", "merge_iou"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1):
                 raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
