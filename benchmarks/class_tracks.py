@@ -15,8 +15,9 @@ Trackers, both on the shipped model's detections of that category:
   start tracks, each object's template follows it in between, absent tracks end after --max-absent;
 - ByteTrack (supervision's implementation): the detections of every frame (score >= 0.1), associated
   by IoU and a Kalman filter in two stages, as detect-then-track tools do.
-Scores: TrackEval's HOTA (with DetA, AssA), IDF1, MOTA and ID switches (dettrack.eval.mot), per
-clip and combined, and the milliseconds per frame each took (detector included).
+Scores: HOTA (with DetA, AssA; TrackEval's procedure, checked against it), IDF1, MOTA and ID
+switches (motmetrics) from dettrack.eval.mot, per clip and combined, and the milliseconds per
+frame each took (detector included).
 Example:
     python benchmarks/class_tracks.py --clips 12 --frames 60
 """

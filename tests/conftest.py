@@ -12,10 +12,11 @@ SHARED = Path(os.environ.get("DETTRACK_SHARED", Path(__file__).resolve().parents
 
 
 def shared_path(*parts: str) -> Path:
-    """A path under ../shared, skipping the test when that material is not on this machine."""
+    """A path under ../shared, skipping the test (or, called at import, the whole module) when that
+    material is not on this machine."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"shared material not found: {path}")
+        pytest.skip(f"shared material not found: {path}", allow_module_level=True)
     return path
 
 
