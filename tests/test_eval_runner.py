@@ -205,7 +205,7 @@ def test_box_trackers_paint_boxes_in_mask_benchmarks(tmp_path):
 
 
 @pytest.mark.usefixtures("one_thread")
-def test_dettrack_from_a_checkpoint_in_search_region_mode(tmp_path):
+def test_dettrack_from_a_checkpoint_in_crop_mode(tmp_path, capsys):
     model = tmp_path / "tiny.pt"
     dettrack.save_checkpoint(small_model(min_size=96, max_size=128, rpn_post_nms_top_n_test=20), model)
     root, out = write_got10k(tmp_path / "got", names=("GOT-10k_Val_000001",), frames=4, absent=()), tmp_path / "out"
@@ -213,13 +213,15 @@ def test_dettrack_from_a_checkpoint_in_search_region_mode(tmp_path):
     assert (
         main(
             args
-            + ["--search-region", "64", "--presence-threshold", "0", "--out", str(out), "--device", "cpu", "--quiet"]
+            + ["--tracking", "full_frame=false", "--tracking", "search_size=64", "--presence-threshold", "0", "--out", str(out), "--device", "cpu", "--quiet"]
             + ["--tracking", "window_influence=0.4", "--tracking", "size_rate=0.5"]
         )
         == 0
     )
     assert main(args + ["--tracking", "window_influence=2", "--out", str(tmp_path / "bad"), "--quiet"]) == 2
     assert main(args + ["--tracking", "speed=2", "--out", str(tmp_path / "bad"), "--quiet"]) == 2
+    assert main(args + ["--search-region", "64", "--out", str(tmp_path / "bad"), "--quiet"]) == 2  # MultiTracker's spelling, refused
+    assert "--search-region was removed; use --tracking search_size=64" in capsys.readouterr().err
     run = json.loads((out / "dettrack" / "sequences" / "GOT-10k_Val_000001.json").read_text())
     assert (
         run["present"] == [True] * 4

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, model) -> int:
     video = clip_path()
     track_args = argparse.Namespace(
         video=str(video), box=[BUNNY_BOX], init_frame=0, boxes=None, out=args.out, start=0, end=args.frames,
-        smoothing=args.smoothing, presence_threshold=None, search_region=None, tracking=[], quiet=args.quiet,
+        smoothing=args.smoothing, presence_threshold=None, tracking=[], quiet=args.quiet,
         **{f"no_{name}": False for name in OUTPUTS}, classes=None,
     )
     track.run(track_args, model)

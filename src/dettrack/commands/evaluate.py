@@ -7,7 +7,7 @@ import sys
 from ..data.textfiles import require_dir
 from ..eval.benchmarks import BENCHMARKS, get_benchmark
 from ..eval.peers import TRACKERS
-from .settings import add_tracking_option, parse_settings
+from .settings import add_removed_search_region, add_tracking_option, parse_settings, refuse_search_region
 
 
 def device_for_rank(device: str) -> str:
@@ -27,6 +27,7 @@ def check(args: argparse.Namespace) -> None:
 
     require_dir(args.root, "dataset root")
     parse_shard(args.shard)
+    refuse_search_region(args)
     parse_settings(args.tracking)
 
 
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         get_benchmark(args.dataset), args.root, args.tracker, args.out, split=args.split,
         names=split_names(args.sequences) if args.sequences else None, shard=shard, quiet=args.quiet,
         model=args.model, device=device_for_rank(args.device), presence_threshold=args.presence_threshold,
-        search_region=args.search_region, nanotrack_folder=args.nanotrack, tracking=parse_settings(args.tracking),
+        nanotrack_folder=args.nanotrack, tracking=parse_settings(args.tracking),
     )  # fmt: skip
     if not args.quiet:
         where = f" (shard {shard[0]}/{shard[1]})" if shard[1] > 1 else ""
@@ -69,7 +70,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--shard", help="run shard i of n (i/n, 0-based); default: torchrun's RANK/WORLD_SIZE")
     p.add_argument("--sequences", help="only these sequences or videos (comma-separated)")
     p.add_argument("--presence-threshold", type=float, help="confidence below which the object is reported absent (default: the model's own, 0.3 for the shipped model; 0.5 for NanoTrack)")
-    p.add_argument("--search-region", type=int, help="dettrack: search-region crop size, 0 = full frames (default: the model's)")
+    add_removed_search_region(p)
     add_tracking_option(p, "dettrack: ")
     p.add_argument("--device", default="auto", help="cpu, cuda or auto: cuda where available (default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress bars or summary")

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from ..video import OUTPUTS, FrameSource, TrackWriter
 from .prompts import Prompts, prompts_from_args, prompts_from_file
-from .settings import add_tracking_option, parse_settings
+from .settings import add_removed_search_region, add_tracking_option, parse_settings, refuse_search_region
 
 if TYPE_CHECKING:
     from ..model.interface import TrackingModel
@@ -104,9 +104,8 @@ def _prepare(args: argparse.Namespace) -> tuple[dict, Prompts, FrameSource]:
     """The tracking settings, the objects by start frame and the frame source, all checked."""
     from ..tracking.settings import TrackingSettings
 
+    refuse_search_region(args)
     options = parse_settings(args.tracking)
-    if args.search_region is not None:
-        options["search_region"] = args.search_region
     if args.presence_threshold is not None:
         options["presence_threshold"] = args.presence_threshold
     TrackingSettings().updated(**options)  # a setting out of range is named here, before any work
@@ -213,7 +212,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--end", type=int, help="frame to stop before (default: the last)")
     p.add_argument("--smoothing", action="store_true", help="the paper's temporal smoothness")
     p.add_argument("--presence-threshold", type=float, help="confidence below which an object is reported absent (default: the model's own: 0.3 for the shipped model)")
-    p.add_argument("--search-region", type=int, help="crop size in pixels (search_size), 0 = full frames (full_frame) (default: the model's)")
+    add_removed_search_region(p)
     p.add_argument("--classes", nargs="+", metavar="CLASS", help="also track every object of these COCO classes (e.g. person car): the detector starts a track for each, ids 1, 2, ... in order of appearance")
     p.add_argument("--every", type=int, default=10, help="with --classes: frames between detections (default: %(default)s)")
     p.add_argument("--min-score", type=float, default=0.3, help="with --classes: detection score that starts a track (default: %(default)s, as dettrack detect's)")

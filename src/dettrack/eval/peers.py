@@ -42,20 +42,18 @@ class PeerTracker(Protocol):
 
 class DetTrackPeer:
     """dettrack through its tracking session (open_session) with one object; settings left None
-    take the model's tracking_defaults (search_region is MultiTracker's older spelling: 0 for
-    full_frame, S for crops of search_size S; see tracking.settings.from_multitracker)."""
+    take the model's tracking_defaults."""
 
     def __init__(
         self,
         model: "TrackingModel",
         smoothing: bool = False,
         presence_threshold: Optional[float] = None,
-        search_region: Optional[int] = None,
         name: str = "dettrack",
         tracking: Optional[dict[str, Any]] = None,
     ) -> None:
         self.model, self.name = model, name
-        self.options = {**(tracking or {}), **({} if search_region is None else {"search_region": search_region})}
+        self.options = dict(tracking or {})
         if smoothing:
             self.options["smoothing"] = True
         if presence_threshold is not None:
@@ -144,7 +142,6 @@ def make_tracker(
     model: Union["TrackingModel", str, None] = None,
     device: str = "cpu",
     presence_threshold: Optional[float] = None,
-    search_region: Optional[int] = None,
     nanotrack_folder: Union[str, Path, None] = None,
     tracking: Optional[dict[str, Any]] = None,
 ) -> PeerTracker:
@@ -152,12 +149,12 @@ def make_tracker(
 
     model: for dettrack, a model of either family or a spec for dettrack.load_model ('pretrained', a
     checkpoint path or a backbone name); nanotrack_folder: the folder of NanoTrack's ONNX files.
-    presence_threshold / search_region: None takes dettrack's model defaults (0.5 for the peers);
+    presence_threshold: None takes dettrack's model defaults (0.5 for the peers);
     tracking: more tracking settings for dettrack (TrackingSettings, e.g. {"window_influence": 0}).
     """
     if name in ("dettrack", "dettrack-temporal"):
         model = resolve_model(model, device)
-        return DetTrackPeer(model, name == "dettrack-temporal", presence_threshold, search_region, name, tracking)
+        return DetTrackPeer(model, name == "dettrack-temporal", presence_threshold, name, tracking)
     if name in _OPENCV:
         return OpenCVPeer(name, getattr(cv2, _OPENCV[name]))
     if name == "nanotrack":
