@@ -316,9 +316,10 @@ class TemplateTracker(StreamSession):
             picks[k].confidence = float(identity[0])  # type: ignore[union-attr]
 
     def _add_masks(self, encoded: Encoded, objects: list[_Object], picks: list[Optional[_Pick]], inputs: list[int]) -> None:
-        """Each winner's mask, all in one call of the network (on the network's own box: the mask
-        head was trained on those)."""
-        chosen = [k for k, pick in enumerate(picks) if pick is not None]
+        """Each present winner's mask, all in one call of the network (on the network's own box: the
+        mask head was trained on those); an answer reported absent has none (masks follow presence)."""
+        threshold = self.settings.presence_threshold
+        chosen = [k for k, pick in enumerate(picks) if pick is not None and pick.confidence >= threshold]
         if not chosen:
             return
         boxes = [objects[k].calibration.undo(picks[k].box) for k in chosen]  # type: ignore[union-attr]
