@@ -71,3 +71,14 @@ def test_the_command_writes_ids_classes_and_a_mot_file(tmp_path, capsys):
     assert "--every must be a whole number of frames >= 1" in capsys.readouterr().err
     assert main(["track", str(COWS), "--classes", "cow", "--min-score", "1.5"]) == 2
     assert "--min-score must be a number in (0, 1]" in capsys.readouterr().err
+
+
+def test_two_tracks_on_one_object_merge_when_asked(model, cows):
+    frames, truth = cows
+    box = tuple(float(v) for v in truth[0])
+    tracker = ClassTracker(dettrack.open_session(model), ClassTracking(("cow",), every=100, merge_iou=0.7))
+    rows = [results for _, results in tracker.track(frames[:4], {0: {"a": box, "b": box}})]
+    assert tracker.ended == ["b"] and set(rows[-1]) == {"a"}  # the younger of two tracks on one cow ends
+    kept = ClassTracker(dettrack.open_session(model), ClassTracking(("cow",), every=100))
+    rows = [results for _, results in kept.track(frames[:4], {0: {"a": box, "b": box}})]
+    assert kept.ended == [] and set(rows[-1]) == {"a", "b"}  # merging is off by default
