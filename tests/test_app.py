@@ -240,3 +240,21 @@ def test_in_a_browser_open_click_draw_track_watch_and_download(page, model, tmp_
         browser.execute_script("document.getElementById('slider').value = 6; document.getElementById('slider').dispatchEvent(new Event('input'));")
         wait.until(lambda b: canvas.get_attribute("data-frame") == "6")
         browser.save_screenshot(str(Path(shots) / "app_tracked.png"))
+
+
+def test_the_page_can_let_the_detector_start_the_tracks(client):
+    token = client.post("/api/open", data={"path": str(clip_path())}).get_json()["id"]
+    bad = client.post(f"/api/{token}/track", json={"start": 120, "end": 126, "boxes": [], "classes": "unicorn"})
+    assert bad.status_code == 400 and "unknown class 'unicorn'" in bad.get_json()["error"] and "person" in bad.get_json()["error"]
+    assert "name classes to track" in client.post(f"/api/{token}/track", json={"start": 120, "boxes": [], "classes": ""}).get_json()["error"]
+    # the shipped detector calls the rabbit a bird from frame 90 on (score 0.48 on frame 120)
+    assert client.post(f"/api/{token}/track", json={"start": 120, "end": 126, "boxes": [], "classes": "bird"}).status_code == 200
+    status = _wait_done(client, token)
+    assert status["state"] == "done" and status["done"] == 6
+    assert {k for r in status["rows"] for k in r["objects"]} == {"1"} and "1" in status["colours"]
+    rows = json.loads(client.get(f"/api/{token}/download/tracks.json").data)
+    assert rows[0]["objects"][0]["class"] == "bird" and rows[0]["objects"][0]["score"] == 1.0
+    plain = np.asarray(_image(client.get(f"/api/{token}/frame/122").data), np.int16)
+    drawn = np.asarray(_image(client.get(f"/api/{token}/frame/122?overlay=1").data), np.int16)
+    x, y, w, h = (int(v) for v in rows[2]["objects"][0]["box"])
+    assert np.abs(drawn - plain)[y : y + h, x : x + w].mean() > 10

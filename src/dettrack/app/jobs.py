@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from ..io_utils import atomic_write
+from ..tracking.settings import ClassTracking
 from ..types import TrackResult
 from ..video import FrameSource
 from ..video.draw import colour_of, draw_results
@@ -39,19 +40,23 @@ class FrameRow:
 
 @dataclass
 class TrackingJob:
-    """Objects (ids 0, 1, ... in the order given) tracked over frames [start, end) of one video into `out`."""
+    """Objects (ids 0, 1, ... in the order given), and with `classes` every object of those classes
+    the detector finds (ids after them), tracked over frames [start, end) of one video into `out`."""
 
     video: Path
     out: Path
     boxes: list[Box]
     start: int
     end: int
+    classes: tuple[str, ...] = ()
     state: str = "queued"
     error: Optional[str] = None
     rows: list[FrameRow] = field(default_factory=list)
     started: Optional[float] = None
     finished: Optional[float] = None
     stop_requested: threading.Event = field(default_factory=threading.Event)
+    order: dict[int, int] = field(default_factory=dict)  # id -> palette index, in order of appearance (as TrackWriter)
+    names: dict[int, str] = field(default_factory=dict)  # the class of each track the detector started
 
     @property
     def total(self) -> int:
@@ -59,8 +64,10 @@ class TrackingJob:
 
     @property
     def colours(self) -> dict[int, tuple[int, int, int]]:
-        """Each object's colour in the overlay and the mask PNGs (TrackWriter numbers objects 1, 2, ... as given)."""
-        return {k: colour_of(k + 1) for k in range(len(self.boxes))}
+        """Each object's colour in the overlay and the mask PNGs (TrackWriter numbers objects 1, 2, ...
+        in order of appearance; the given boxes first)."""
+        order = {k: k + 1 for k in range(len(self.boxes))} | self.order
+        return {k: colour_of(index) for k, index in order.items()}
 
     def row(self, frame: int) -> Optional[FrameRow]:
         index = frame - self.start
@@ -90,11 +97,12 @@ class TrackingJob:
         if row is None:
             return None
         label = _mask_label(self.out / "masks" / f"{index:05d}.png")
+        order = self.order
         results = {
-            k: TrackResult(box, score, present, None if label is None else label == k + 1)
+            k: TrackResult(box, score, present, None if label is None else label == order[k])
             for k, (box, score, present) in row.objects.items()
         }
-        return draw_results(frame, results, {k: k + 1 for k in results})
+        return draw_results(frame, results, order, self.names)
 
 
 def _mask_label(path: Path) -> Optional[np.ndarray]:
@@ -144,13 +152,19 @@ class JobRunner:
 
         job.state, job.started = "running", time.perf_counter()
 
-        def progress(frame: int, results: Mapping[Hashable, TrackResult]) -> bool:
+        def progress(frame: int, results: Mapping[Hashable, TrackResult], names: Mapping[Hashable, str]) -> bool:
+            for k in results:
+                job.order.setdefault(int(k), len(job.order) + 1)  # type: ignore[arg-type]
+                if k in names and names[k]:
+                    job.names[int(k)] = names[k]  # type: ignore[arg-type]
             job.rows.append(FrameRow(frame, {int(k): (tuple(r.box), float(r.score), bool(r.present)) for k, r in results.items()}))  # type: ignore[misc]
             return not job.stop_requested.is_set()
 
         try:
             source = FrameSource(job.video, job.start, job.end)
-            write_tracks(self.model, source, {job.start: dict(enumerate(job.boxes))}, job.out, {}, progress=progress, lock=self.model_lock)
+            classes = ClassTracking(job.classes) if job.classes else None
+            prompts = {job.start: dict(enumerate(job.boxes))} if job.boxes else {}
+            write_tracks(self.model, source, prompts, job.out, {}, progress=progress, lock=self.model_lock, classes=classes)
             job.state = "stopped" if job.stop_requested.is_set() else "done"
         except (ValueError, FileNotFoundError) as err:
             job.error, job.state = str(err), "failed"
@@ -160,4 +174,4 @@ class JobRunner:
         finally:
             job.finished = time.perf_counter()
             with atomic_write(job.out / "job.json") as f:  # what was asked and how it ended, beside the outputs
-                json.dump({"video": str(job.video), "start": job.start, "end": job.end, "boxes": job.boxes, "state": job.state, "error": job.error}, f)
+                json.dump({"video": str(job.video), "start": job.start, "end": job.end, "boxes": job.boxes, "classes": job.classes, "state": job.state, "error": job.error}, f)

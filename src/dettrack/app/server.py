@@ -4,7 +4,7 @@ Routes (every one but the page itself under /api/<workspace id>/ once a video is
   POST /api/open                 a video: an uploaded file ("video") or a path on this machine ("path")
   GET  /api/<id>/frame/<n>       frame n as JPEG; ?overlay=1 draws the latest run's answer on it
   GET  /api/<id>/detect/<n>      the shipped detector's objects on frame n (click one to track it)
-  POST /api/<id>/track           {"start": n, "end": m or null, "boxes": [[x, y, w, h], ...]}
+  POST /api/<id>/track           {"start": n, "end": m or null, "boxes": [[x, y, w, h], ...], "classes": [names]}
   POST /api/<id>/stop            stop the running job (its outputs are kept up to the last frame)
   GET  /api/<id>/status?since=k  state, progress and the per-frame rows from row k on
   GET  /api/<id>/download/<name> tracks.json, overlay.mp4 or results.zip (every output)
@@ -106,8 +106,9 @@ def create_app(model: Any, workdir: Path, presence_threshold: Optional[float] = 
             raise ValueError("a tracking run is going on for this video: stop it first")
         body = request.get_json(silent=True) or {}
         start, end = _frame_range(body, ws.frames.count)
-        boxes = _boxes(body.get("boxes"), ws.frames.size)
-        job = TrackingJob(ws.video, ws.folder / f"run{len(ws.jobs) + 1}", boxes, start, end)
+        classes = _classes(body.get("classes"))
+        boxes = _boxes(body.get("boxes"), ws.frames.size, required=not classes)
+        job = TrackingJob(ws.video, ws.folder / f"run{len(ws.jobs) + 1}", boxes, start, end, classes)
         ws.jobs.append(job)
         runner.submit(job)
         return jsonify(job.status())
@@ -146,10 +147,31 @@ def _frame_range(body: dict, count: int) -> tuple[int, int]:
     return start, end
 
 
-def _boxes(boxes: Any, size: tuple[int, int]) -> list[tuple[float, float, float, float]]:
-    """The objects' boxes, each four numbers x, y, w, h with some area inside the frame."""
+def _classes(names: Any) -> tuple[str, ...]:
+    """Class names whose every object the detector should start a track for (COCO's; checked)."""
+    from ..detection import COCO_NAMES
+
+    if names in (None, "", []):
+        return ()
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",")]
+    names = [n for n in names if isinstance(n, str) and n.strip()] if isinstance(names, list) else names
+    if not isinstance(names, list):
+        raise ValueError(f"classes must be a list of class names, got {names!r}")
+    unknown = [n for n in names if n not in COCO_NAMES or n == "N/A"]
+    if unknown:
+        known = ", ".join(n for n in COCO_NAMES[1:] if n != "N/A")
+        raise ValueError(f"unknown class {unknown[0]!r}; the known names: {known}")
+    return tuple(names)
+
+
+def _boxes(boxes: Any, size: tuple[int, int], required: bool = True) -> list[tuple[float, float, float, float]]:
+    """The objects' boxes, each four numbers x, y, w, h with some area inside the frame (none
+    needed when the detector starts the tracks)."""
+    if boxes in (None, []) and not required:
+        return []
     if not isinstance(boxes, list) or not boxes:
-        raise ValueError("no object to track: draw a box or click a detected object")
+        raise ValueError("no object to track: draw a box, click a detected object or name classes to track")
     height, width = size
     checked = []
     for k, box in enumerate(boxes):

@@ -130,13 +130,14 @@ def write_tracks(
     out: Path,
     options: Mapping[str, Any],
     outputs: tuple[str, ...] = OUTPUTS,
-    progress: Optional[Callable[[int, Mapping[Hashable, "TrackResult"]], Optional[bool]]] = None,
+    progress: Optional[Callable[[int, Mapping[Hashable, "TrackResult"], Mapping[Hashable, str]], Optional[bool]]] = None,
     lock: Optional[ContextManager] = None,
     classes: Optional["ClassTracking"] = None,
 ) -> TrackWriter:
     """Track the objects of `prompts` ({frame: {id: box}}, frames of the source's numbering) through
     `source` into the folder `out`; returns the closed writer. With `classes`, the detector also
-    starts a track for every object of those classes (tracking.auto.ClassTracker). progress(frame, results) is called
+    starts a track for every object of those classes (tracking.auto.ClassTracker). progress(frame,
+    results, names) (names: the class of each track the detector started) is called
     after each frame is written and stops the run (outputs kept, complete up to that frame) when it
     returns False. lock, when given, is held around each frame's network work (a model shared by
     threads). A bad frame raises ValueError after the outputs so far are finalised."""
@@ -163,7 +164,7 @@ def write_tracks(
                     writer.start_object(obj_id, start + offset, names.get(obj_id, ""))
             writer.add(start + offset, frame, results)
             last = start + offset
-            if progress is not None and progress(last, results) is False:
+            if progress is not None and progress(last, results, names) is False:
                 stopped = True
                 break
     except ValueError as err:

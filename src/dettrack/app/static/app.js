@@ -204,8 +204,11 @@ function renderObjects() {
     item.appendChild(remove);
     list.appendChild(item);
   });
-  $("track").disabled = !state.boxes.length;
+  $("track").disabled = !canTrack();
 }
+
+function canTrack() { return state.boxes.length > 0 || $("classes").value.trim() !== ""; }
+$("classes").addEventListener("input", () => { $("track").disabled = !canTrack() || (state.job && ["queued", "running"].includes(state.job.state)); });
 
 $("clear").addEventListener("click", () => { state.boxes = []; renderObjects(); draw(); });
 
@@ -226,7 +229,7 @@ $("track").addEventListener("click", async () => {
   try {
     const status = await api(`/api/${state.video.id}/track`, {
       method: "POST", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({start: state.boxFrame, end, boxes: state.boxes}),
+      body: JSON.stringify({start: state.boxFrame, end, boxes: state.boxes, classes: $("classes").value}),
     });
     state.job = {state: status.state, total: status.total, start: status.start, rows: new Map(), colours: status.colours};
     state.follow = true;
@@ -249,10 +252,11 @@ async function poll() {
       const status = await api(`/api/${state.video.id}/status?since=${job.rows.size}`);
       for (const row of status.rows) job.rows.set(row.frame, row);
       job.state = status.state;
+      job.colours = status.colours;  // tracks the detector starts appear on the way
       $("progress").max = status.total; $("progress").value = status.done;
       const speed = status.fps ? `, ${status.fps} frames/s` : "";
       showState(status.state === "failed" ? `failed: ${status.error}` : `${status.state}: ${status.done} / ${status.total} frames${speed}`);
-      $("track").disabled = ["queued", "running"].includes(status.state) || !state.boxes.length;
+      $("track").disabled = ["queued", "running"].includes(status.state) || !canTrack();
       $("stop").disabled = !["queued", "running"].includes(status.state);
       if (status.error) message(status.error);
       if (state.follow && status.rows.length && !state.playing) show(status.rows[status.rows.length - 1].frame);
@@ -293,13 +297,18 @@ function drawChart() {
   chartCtx.beginPath(); chartCtx.moveTo(x(0), y(threshold)); chartCtx.lineTo(x(frames), y(threshold)); chartCtx.stroke();
   chartCtx.setLineDash([]);
   const rows = state.job ? [...state.job.rows.values()] : [];
-  const ids = rows.length ? Object.keys(rows[0].objects) : [];
+  const ids = [...new Set(rows.flatMap((row) => Object.keys(row.objects)))];
   ids.forEach((id, k) => {
     chartCtx.fillStyle = "rgba(0,0,0,0.12)";
     for (const row of rows) if (row.objects[id] && !row.objects[id].present) chartCtx.fillRect(x(row.frame) - 0.5, h - 14 + 4 * k, Math.max(1, x(1) - x(0)), 4);
     chartCtx.strokeStyle = colourOf(Number(id)); chartCtx.lineWidth = 1.5;
     chartCtx.beginPath();
-    rows.forEach((row, i) => { const o = row.objects[id]; if (o) (i ? chartCtx.lineTo : chartCtx.moveTo).call(chartCtx, x(row.frame), y(o.score)); });
+    let drawing = false;
+    for (const row of rows) {
+      const o = row.objects[id];
+      if (o) { (drawing ? chartCtx.lineTo : chartCtx.moveTo).call(chartCtx, x(row.frame), y(o.score)); }
+      drawing = Boolean(o);
+    }
     chartCtx.stroke();
   });
   chartCtx.strokeStyle = "#1f6feb"; chartCtx.lineWidth = 1;
