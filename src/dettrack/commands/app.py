@@ -29,7 +29,8 @@ def run(args: argparse.Namespace, model: "TrackingModel") -> int:
     app = create_app(model, Path(args.workdir))
     server = make_server(args.host, args.port, app, threaded=True)
     url = f"http://{'localhost' if args.host in ('127.0.0.1', '0.0.0.0', '::') else args.host}:{server.server_port}/"
-    print(f"dettrack app: open {url} in a browser (videos and results are kept in {args.workdir}/; Ctrl-C stops)", file=sys.stderr)
+    if not args.quiet:
+        print(f"dettrack app: open {url} in a browser (videos and results are kept in {args.workdir}/; Ctrl-C stops)", file=sys.stderr)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print("dettrack app: warning: reachable from other machines; whoever reaches it can open files of this machine by path", file=sys.stderr)
     if args.open:
@@ -39,7 +40,8 @@ def run(args: argparse.Namespace, model: "TrackingModel") -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        print("dettrack app: stopping; a run going on keeps its outputs up to its last frame", file=sys.stderr)
+        if not args.quiet:
+            print("dettrack app: stopping; a run going on keeps its outputs up to its last frame", file=sys.stderr)
         app.extensions["dettrack"]["runner"].close()
         server.server_close()
     return 0

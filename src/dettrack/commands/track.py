@@ -201,7 +201,7 @@ def run(args: argparse.Namespace, model: "TrackingModel") -> int:
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser("track", help="track objects given by boxes through a video, folder, camera or stream")
+    p = sub.add_parser("track", help="track objects given by boxes (or every object of some classes) through a video, folder, camera or stream")
     p.add_argument("video", help="video file, folder of images, camera index or stream URL")
     p.add_argument("--box", action="append", default=[], help="x,y,w,h of an object in 0-based pixels of its first frame (repeat for more; ids 0, 1, ...); OTB's and GOT-10k's files are 1-based")
     p.add_argument("--init-frame", type=int, default=0, help="frame on which the --box objects are given (default: %(default)s)")
