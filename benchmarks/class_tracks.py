@@ -33,7 +33,8 @@ from tqdm import tqdm
 
 from dettrack.data.copy_paste import SynthConfig, synthesize_sequence
 from dettrack.detection import COCO_NAMES, detect
-from dettrack.eval.mot import MotScores, iou_matrix, mot_scores
+from dettrack.boxes import iou_matrix
+from dettrack.eval.mot import MotScores, mot_scores
 from dettrack.loading import load_model
 from dettrack.tracking import ClassTracker, ClassTracking, open_session
 from dettrack.train.build import load_images

@@ -69,7 +69,7 @@ def test_the_figures_are_trackevals():
 
 
 def _trackeval_data(gt: list, found: list) -> dict:
-    from dettrack.eval.mot import iou_matrix
+    from dettrack.boxes import iou_matrix
 
     gi = {k: i for i, k in enumerate(dict.fromkeys(k for f in gt for k in f))}
     ti = {k: i for i, k in enumerate(dict.fromkeys(k for f in found for k in f))}

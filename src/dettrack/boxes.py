@@ -1,7 +1,11 @@
 """Box formats: (x, y, w, h) at public boundaries, (x1, y1, x2, y2) inside (torchvision's)."""
 
+from typing import Sequence
+
+import numpy as np
 import torch
 from torch import Tensor
+from torchvision.ops import box_iou
 
 
 def xywh_to_xyxy(boxes: Tensor) -> Tensor:
@@ -12,3 +16,11 @@ def xywh_to_xyxy(boxes: Tensor) -> Tensor:
 def xyxy_to_xywh(boxes: Tensor) -> Tensor:
     x1, y1, x2, y2 = boxes.unbind(-1)
     return torch.stack([x1, y1, x2 - x1, y2 - y1], dim=-1)
+
+
+def iou_matrix(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]]) -> np.ndarray:
+    """IoU [len(a), len(b)] of two sets of (x, y, w, h) boxes (torchvision's box_iou)."""
+    def xyxy(boxes: Sequence[Sequence[float]]) -> Tensor:
+        return xywh_to_xyxy(torch.as_tensor(np.asarray(boxes, dtype=np.float64).reshape(-1, 4)))
+
+    return box_iou(xyxy(a), xyxy(b)).numpy()

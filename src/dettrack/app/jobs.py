@@ -24,7 +24,6 @@ from ..video import FrameSource
 from ..video.draw import colour_of, draw_results
 
 Box = tuple[float, float, float, float]
-STATES = ("queued", "running", "done", "stopped", "failed")
 
 
 @dataclass

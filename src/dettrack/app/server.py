@@ -106,7 +106,7 @@ def create_app(model: Any, workdir: Path, presence_threshold: Optional[float] = 
             raise ValueError("a tracking run is going on for this video: stop it first")
         body = request.get_json(silent=True) or {}
         start, end = _frame_range(body, ws.frames.count)
-        classes = _classes(body.get("classes"))
+        classes = _classes(body.get("classes"), model)
         boxes = _boxes(body.get("boxes"), ws.frames.size, required=not classes)
         job = TrackingJob(ws.video, ws.folder / f"run{len(ws.jobs) + 1}", boxes, start, end, classes)
         ws.jobs.append(job)
@@ -147,41 +147,35 @@ def _frame_range(body: dict, count: int) -> tuple[int, int]:
     return start, end
 
 
-def _classes(names: Any) -> tuple[str, ...]:
-    """Class names whose every object the detector should start a track for (COCO's; checked)."""
-    from ..detection import COCO_NAMES
+def _classes(names: Any, model: Any) -> tuple[str, ...]:
+    """Class names (a list, or one comma-separated string) whose every object the detector should
+    start a track for, checked against the model's classes (detection.class_ids)."""
+    from ..detection import class_ids
 
-    if names in (None, "", []):
-        return ()
     if isinstance(names, str):
-        names = [n.strip() for n in names.split(",")]
-    names = [n for n in names if isinstance(n, str) and n.strip()] if isinstance(names, list) else names
+        names = [n.strip() for n in names.split(",") if n.strip()]
+    if not names:
+        return ()
     if not isinstance(names, list):
         raise ValueError(f"classes must be a list of class names, got {names!r}")
-    unknown = [n for n in names if n not in COCO_NAMES or n == "N/A"]
-    if unknown:
-        known = ", ".join(n for n in COCO_NAMES[1:] if n != "N/A")
-        raise ValueError(f"unknown class {unknown[0]!r}; the known names: {known}")
+    class_ids(names, model)
     return tuple(names)
 
 
 def _boxes(boxes: Any, size: tuple[int, int], required: bool = True) -> list[tuple[float, float, float, float]]:
     """The objects' boxes, each four numbers x, y, w, h with some area inside the frame (none
     needed when the detector starts the tracks)."""
+    from ..tracking.inputs import check_box
+
     if boxes in (None, []) and not required:
         return []
     if not isinstance(boxes, list) or not boxes:
         raise ValueError("no object to track: draw a box, click a detected object or name classes to track")
-    height, width = size
-    checked = []
     for k, box in enumerate(boxes):
-        if not (isinstance(box, list) and len(box) == 4 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in box)):
+        if not isinstance(box, list):
             raise ValueError(f"object {k}: box must be four numbers x, y, w, h, got {box!r}")
-        x, y, w, h = (float(v) for v in box)
-        if w < 2 or h < 2 or x + w <= 0 or y + h <= 0 or x >= width or y >= height:
-            raise ValueError(f"object {k}: box {box} has no area inside the {width}x{height} frame")
-        checked.append((x, y, w, h))
-    return checked
+        check_box(box, size, name=f"object {k}")
+    return [tuple(float(v) for v in box) for box in boxes]  # type: ignore[misc]
 
 
 def _jpeg(image: np.ndarray):

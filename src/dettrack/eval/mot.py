@@ -19,6 +19,8 @@ from typing import Hashable, Mapping, Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from ..boxes import iou_matrix
+
 FrameObjects = Mapping[Hashable, Sequence[float]]  # {id: (x, y, w, h)} in one frame
 ALPHAS = np.arange(0.05, 0.99, 0.05)  # HOTA's localisation thresholds
 EPS = np.finfo(float).eps
@@ -80,17 +82,6 @@ def mot_scores(sequences: Mapping[str, tuple[Sequence[FrameObjects], Sequence[Fr
         idf1, mota, switches = (summary.loc[row, key] for key in ("idf1", "mota", "num_switches"))
         out[name] = MotScores(hota, deta, assa, float(np.nan_to_num(idf1)), float(mota), int(switches), *ids[name])
     return out
-
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU [len(a), len(b)] of (x, y, w, h) boxes."""
-    if not len(a) or not len(b):
-        return np.zeros((len(a), len(b)))
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, :2] + a[:, None, 2:], b[None, :, :2] + b[None, :, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(-1)
-    union = a[:, None, 2:].prod(-1) + b[None, :, 2:].prod(-1) - inter
-    return inter / np.maximum(union, 1e-12)
 
 
 def _frames(gt: Sequence[FrameObjects], found: Sequence[FrameObjects]):

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Hashable, Iterable, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
-import torch
 
+from ..boxes import iou_matrix
 from ..types import Frame, TrackResult
 from .session import TemplateTracker
 from .settings import ClassTracking
@@ -93,7 +93,7 @@ class ClassTracker:
         if not boxes:
             return {}
         ids = [i for i in results if i in self._lives]
-        overlap = _iou([results[i].box for i in ids], boxes) if ids else np.zeros((0, len(boxes)))
+        overlap = iou_matrix([results[i].box for i in ids], boxes) if ids else np.zeros((0, len(boxes)))
         left = [k for k in range(len(boxes)) if not (overlap[:, k] >= self.tracking.match_iou).any()]
         lost = [i for i in ids if not results[i].present]
         refound: dict[int, Hashable] = {}
@@ -106,7 +106,7 @@ class ClassTracker:
             self.session.relocate(obj_id, boxes[k])
         new: dict[int, tuple[float, ...]] = {}
         for k in left:  # detections come best first
-            if k in refound or (new and (_iou(list(new.values()), [boxes[k]]) >= self.tracking.match_iou).any()):
+            if k in refound or (new and (iou_matrix(list(new.values()), [boxes[k]]) >= self.tracking.match_iou).any()):
                 continue
             new[self._next] = boxes[k]
             self.names[self._next] = found.names[k]
@@ -138,23 +138,12 @@ class ClassTracker:
 
 def _younger_duplicates(ids: list[Hashable], boxes: list[Sequence[float]], minimum: float) -> set[Hashable]:
     """Of tracks (in order of age) whose boxes overlap by at least `minimum`, all but the oldest."""
-    overlap = _iou(boxes, boxes)
+    overlap = iou_matrix(boxes, boxes)
     out: set[Hashable] = set()
     for j in range(len(ids)):
         if any(overlap[i, j] >= minimum and ids[i] not in out for i in range(j)):
             out.add(ids[j])
     return out
-
-
-def _iou(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]]) -> np.ndarray:
-    """IoU matrix [len(a), len(b)] of (x, y, w, h) boxes."""
-    from torchvision.ops import box_iou
-
-    def xyxy(boxes: Sequence[Sequence[float]]) -> torch.Tensor:
-        t = torch.tensor(boxes, dtype=torch.float64).reshape(-1, 4)
-        return torch.cat([t[:, :2], t[:, :2] + t[:, 2:]], 1)
-
-    return box_iou(xyxy(a), xyxy(b)).numpy()
 
 
 def _greedy(scores: np.ndarray, minimum: float) -> list[tuple[int, int]]:

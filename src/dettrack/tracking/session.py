@@ -142,10 +142,8 @@ class TemplateTracker(StreamSession):
         objects = [self.objects[i] for i in obj_ids]
         with _eval(self.model):
             encoded = self.model.encode(image, windows, self.settings.search_size)
-            for row, obj in enumerate(objects):
-                found = self._identities(encoded, [obj] * len(windows), [b[None] for b in xyxy], list(range(len(windows))))
-                out[row] = torch.cat(found).cpu()
-        return out
+            found = self._identities(encoded, objects, [xyxy] * len(objects), list(range(len(windows))) * len(objects))
+        return torch.stack(found).cpu()
 
     def _calibration(self, image: Tensor, obj: _Object, box: Tensor) -> BoxCalibration:
         """How the given box differs from the one the session would answer on the template frame
