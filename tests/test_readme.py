@@ -1,5 +1,6 @@
 """README.md runs as written: every Python block on the shared data, every dettrack command
-line through the real parser, and its tracking example through the real command."""
+line (and those of docs/evaluation.md, where the README's figures are reproduced) through the
+real parser, and its tracking examples through the real command."""
 
 import re
 import shlex
@@ -11,16 +12,17 @@ from dettrack.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
+EVALUATION = (ROOT / "docs" / "evaluation.md").read_text()
 
 
-def _blocks(language: str) -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```", README, flags=re.S | re.M)
+def _blocks(language: str, text: str = README) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", text, flags=re.S | re.M)
 
 
-def _commands() -> list[str]:
+def _commands(text: str = README) -> list[str]:
     """The `dettrack ...` command lines of the bash blocks (continuations joined, comments cut)."""
     found = []
-    for block in _blocks("bash"):
+    for block in _blocks("bash", text):
         for line in block.replace("\\\n", " ").splitlines():
             for part in line.split("#")[0].split("&&"):
                 if part.strip().startswith("dettrack "):
@@ -49,7 +51,7 @@ def test_the_readme_has_the_examples_it_promises():
     assert "pip install -e '.[dev]' && python -m pytest" in README  # the command .ci/run runs
 
 
-@pytest.mark.parametrize("command", _commands())
+@pytest.mark.parametrize("command", _commands() + _commands(EVALUATION))
 def test_command_lines_parse(command):
     args = build_parser().parse_args(shlex.split(command)[1:])
     assert args.command == command.split()[1]
