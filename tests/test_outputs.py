@@ -1,8 +1,10 @@
 """The tracking output files: the best-guess box on every frame, presence apart, masks only where present."""
 
 import json
+from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from dettrack.types import TrackResult
@@ -32,3 +34,50 @@ def test_an_absent_frame_keeps_its_box_and_gives_presence_apart(tmp_path):
     said = writer.summary()
     assert f"boxes.txt, present.txt and scores.txt of 1 object(s) in {tmp_path}/<id>/" in said
     assert str(tmp_path / "tracks.json") in said and f"2 mask PNG(s) in {tmp_path / 'masks'}/" in said and "overlay" not in said
+
+
+def _moving_square(index: int) -> tuple[np.ndarray, TrackResult]:
+    frame = np.full((48, 64, 3), 40 + 10 * index, np.uint8)
+    mask = np.zeros((48, 64), bool)
+    mask[8 + index : 20 + index, 4 + 2 * index : 16 + 2 * index] = True
+    return frame, TrackResult((4.0 + 2 * index, 8.0 + index, 12.0, 12.0), 0.9 - 0.1 * index, index != 3, mask)
+
+
+def test_a_background_writer_writes_exactly_what_the_writer_in_the_callers_thread_writes(tmp_path):
+    folders = {}
+    for background in (False, True):
+        folder = folders[background] = tmp_path / str(background)
+        writer = TrackWriter(folder, 10.0, background=background)
+        for index in range(8):
+            frame, result = _moving_square(index)
+            if index == 0:
+                writer.start_object(1, 0)
+            if index == 5:  # an object starting while earlier frames may still be queued keeps its colour
+                writer.start_object("dog", 5, "dog")
+            results = {1: result} | ({"dog": result} if index >= 5 else {})
+            writer.add(index, frame, results)
+        assert sorted(p.relative_to(folder) for p in writer.close()) == sorted(
+            Path(p) for p in ("1/boxes.txt", "1/present.txt", "1/scores.txt", "dog/boxes.txt", "dog/present.txt", "dog/scores.txt", "tracks.json", "mot.txt", "overlay.mp4")
+        )
+        assert writer.frames == 8 and not list(folder.rglob("*.partial"))
+    same, theirs = folders[False], folders[True]
+    for path in sorted(p for p in same.rglob("*") if p.is_file()):  # the overlay too: one encoder thread, deterministic
+        assert path.read_bytes() == (theirs / path.relative_to(same)).read_bytes(), path.name
+    painted = np.asarray(Image.open(theirs / "masks" / "00006.png"))
+    assert set(np.unique(painted)) == {0, 2}  # frame 6: the dog (palette 2) painted last, over object 1
+
+
+def test_a_background_writers_failure_is_raised_and_nothing_is_finalised(tmp_path):
+    writer = TrackWriter(tmp_path, outputs=("boxes", "masks"), background=True)
+    writer.start_object(1, 0)
+    frame, result = _moving_square(0)
+    writer.add(0, frame, {1: result})
+    writer.add(1, frame, {1: TrackResult(result.box, 0.9, True, np.ones((5, 5), bool))})  # a mask of the wrong size
+    for index in range(2, 12):  # the queue keeps taking frames after the failure: add() never blocks forever
+        try:
+            writer.add(index, frame, {1: result})
+        except IndexError:
+            break
+    with pytest.raises(IndexError):
+        writer.close()
+    assert not (tmp_path / "1" / "boxes.txt").exists()  # the text outputs stay partial

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, ContextManager, Hashable, Mappi
 from tqdm import tqdm
 
 from ..video import OUTPUTS, FrameSource, TrackWriter
+from ..video.prefetch import prefetched
 from .prompts import Prompts, prompts_from_args, prompts_from_file
 from .settings import add_removed_search_region, add_tracking_option, parse_settings, refuse_search_region
 
@@ -144,12 +145,12 @@ def write_tracks(
     from ..tracking import ClassTracker, open_session
 
     start = source.start
-    frames = iter(source)
+    frames = prefetched(source)
     first = next(frames)
     prompts = checked_prompts(prompts, first.shape[:2])  # bad boxes fail here, before anything is written
     session = open_session(model, **options)
     tracker = None if classes is None else ClassTracker(session, classes)  # an unknown class fails here too
-    writer = TrackWriter(out, source.fps, outputs)
+    writer = TrackWriter(out, source.fps, outputs, background=True)
     last = start - 1  # the last frame written
     stopped = False
     mine, theirs = itertools.tee(itertools.chain([first], frames))

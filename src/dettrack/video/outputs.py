@@ -14,6 +14,8 @@ looks complete; each mask PNG is written atomically.
 
 import json
 import os
+import queue
+import threading
 from pathlib import Path
 from typing import IO, Hashable, Mapping, Optional
 
@@ -28,12 +30,18 @@ from .writer import VideoWriter
 OUTPUTS = ("boxes", "json", "masks", "overlay", "mot")
 # palette of the mask PNGs: index k gets the overlay's colour of the k-th object, 0 is black
 _PALETTE = [0, 0, 0] + [c for index in range(1, 256) for c in colour_of(index)]
+QUEUED_FRAMES = 4  # frames a background writer may hold before add() waits for it
 
 
 class TrackWriter:
-    """Collects per-frame results of many objects and writes them in the formats above."""
+    """Collects per-frame results of many objects and writes them in the formats above.
 
-    def __init__(self, folder: Path, fps: float = 25.0, outputs: tuple[str, ...] = OUTPUTS) -> None:
+    background: write in a thread of its own, so that drawing and encoding the overlay and the mask
+    PNGs overlap the tracking of the next frames (add() then only queues the frame; close() waits
+    for every queued frame, and raises what failed in the thread, leaving the outputs unfinalised).
+    """
+
+    def __init__(self, folder: Path, fps: float = 25.0, outputs: tuple[str, ...] = OUTPUTS, background: bool = False) -> None:
         unknown = set(outputs) - set(OUTPUTS)
         if unknown:
             raise ValueError(f"unknown output(s) {', '.join(sorted(unknown))}; choose from {', '.join(OUTPUTS)}")
@@ -51,6 +59,9 @@ class TrackWriter:
         self._mot_path = self.folder / ".mot.txt.partial"
         self._mot: Optional[IO] = self._mot_path.open("w") if "mot" in outputs else None
         self.frames = 0
+        self._queue: Optional[queue.Queue] = queue.Queue(QUEUED_FRAMES) if background else None
+        self._worker: Optional[threading.Thread] = None
+        self._error: Optional[BaseException] = None
 
     def start_object(self, obj_id: Hashable, frame_index: int, name: str = "") -> None:
         """Register an object on its init frame (its palette index, first frame and class name, if any)."""
@@ -62,6 +73,35 @@ class TrackWriter:
             self.names[obj_id] = name
 
     def add(self, frame_index: int, frame: np.ndarray, results: Mapping[Hashable, TrackResult]) -> None:
+        """Write one frame's results (queue them, with a background writer)."""
+        self._raise_failure()
+        if self._queue is None:
+            self._write(frame_index, frame, results, self.palette, self.names)
+            return
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._drain, name="dettrack-writer", daemon=True)
+            self._worker.start()
+        # the objects' colours and names as they are now: start_object may add to them meanwhile
+        self._queue.put((frame_index, frame, dict(results), dict(self.palette), dict(self.names)))
+
+    def _drain(self) -> None:
+        """The background writer: queued frames in order until close() queues None; after a failure
+        it keeps taking frames (so that add() never waits forever) without writing them."""
+        assert self._queue is not None
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(*item)
+                except BaseException as err:  # raised again in the caller's thread
+                    self._error = err
+
+    def _raise_failure(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _write(
+        self, frame_index: int, frame: np.ndarray, results: Mapping[Hashable, TrackResult], palette: Mapping[Hashable, int], names: Mapping[Hashable, str]
+    ) -> None:
         for obj_id, result in results.items():
             self._box_line(obj_id, result)
         if self._json is not None:
@@ -69,25 +109,32 @@ class TrackWriter:
                 "frame": frame_index,
                 "objects": [
                     {"id": obj_id, "box": [round(v, 2) for v in r.box], "score": round(r.score, 4), "present": r.present}
-                    | ({"class": self.names[obj_id]} if obj_id in self.names else {})
+                    | ({"class": names[obj_id]} if obj_id in names else {})
                     for obj_id, r in results.items()
                 ],
             }
             self._json.write(("[\n" if self._json_rows == 0 else ",\n") + json.dumps(row))
             self._json_rows += 1
         if "masks" in self.outputs:
-            self._mask_png(frame_index, frame.shape[:2], results)
+            self._mask_png(frame_index, frame.shape[:2], results, palette)
         if self.video is not None:
-            self.video.write(draw_results(frame, results, self.palette, self.names))
+            self.video.write(draw_results(frame, results, palette, names))
         if self._mot is not None:
             for obj_id, r in results.items():
                 if r.present:
-                    number = obj_id if isinstance(obj_id, int) else self.palette[obj_id]
+                    number = obj_id if isinstance(obj_id, int) else palette[obj_id]
                     self._mot.write(f"{frame_index + 1},{number},{','.join(f'{v:.2f}' for v in r.box)},{r.score:.4f},-1,-1,-1\n")
         self.frames += 1
 
     def close(self) -> list[Path]:
-        """Finalise every output (rename partial files); returns the written paths."""
+        """Finalise every output (rename partial files); returns the written paths. With a background
+        writer, first waits for the frames it still holds."""
+        if self._worker is not None:
+            assert self._queue is not None
+            self._queue.put(None)
+            self._worker.join()
+            self._worker = None
+        self._raise_failure()
         written = []
         for (obj_id, kind), (path, handle) in self._text.items():
             handle.close()
@@ -143,11 +190,11 @@ class TrackWriter:
             self._text[key] = (path, path.open("w"))
         return self._text[key][1]
 
-    def _mask_png(self, frame_index: int, size: tuple[int, int], results: Mapping[Hashable, TrackResult]) -> None:
+    def _mask_png(self, frame_index: int, size: tuple[int, int], results: Mapping[Hashable, TrackResult], palette: Mapping[Hashable, int]) -> None:
         label = np.zeros(size, np.uint8)
         for obj_id, result in results.items():
             if result.present and result.mask is not None:
-                label[result.mask] = self.palette[obj_id]
+                label[result.mask] = palette[obj_id]
         image = Image.fromarray(label, mode="P")
         image.putpalette(_PALETTE)
         with atomic_write(self.folder / "masks" / f"{frame_index:05d}.png", "wb") as f:
