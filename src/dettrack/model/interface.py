@@ -115,7 +115,11 @@ class TrackingModel(Protocol):
 
     encode(image, windows=None, size=None): a [3, H, W] frame in [0, 1], whole (windows=None, at
     the network's own input size) or as square crops resized to size x size.
-    make_template(encoded, boxes): T_d [B, D] from boxes [B, 4] on one input each, or on one for all.
+    make_template(encoded, boxes): templates [B, T] from boxes [B, 4] on one input each, or on one
+    for all: one row per object, which the session stacks (torch.cat), selects (rows) and hands
+    back without looking inside. What a row holds is the family's: the Mask R-CNN family's is T_d
+    [D]; the light family's packs named parts (T_d, spatial filter, class profile, verifier) that
+    only its TemplateLayout (model/light/layout.py) reads and writes.
     candidates(encoded, templates, top_k): per template, its best candidates, ranked.
     masks(encoded, boxes, windows): [K, M, M] probabilities in boxes [K, 4], box j on input
     windows[j] (Encoded.inputs_of says which input each template's boxes are on).
