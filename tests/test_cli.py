@@ -300,3 +300,23 @@ def test_import_dettrack_waits_for_torch_until_a_model_is_needed():
     probe = "import sys, dettrack; before = 'torch' in sys.modules; dettrack.TrackingSettings(); mid = 'torch' in sys.modules; dettrack.Tracker; print(before, mid, 'torch' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["False", "False", "True"], done.stderr
+
+
+def test_ctrl_c_keeps_the_outputs_complete_up_to_the_last_frame(model_file, tmp_path, capsys):
+    from dettrack.commands.track import write_tracks
+
+    rng = np.random.default_rng(1)
+    folder = _folder(tmp_path, [(f"{i}.png", rng.integers(0, 255, (40, 60, 3), dtype=np.uint8), "RGB") for i in range(8)])
+    out = tmp_path / "o"
+
+    def interrupt_at_frame_4(frame, results, names):
+        if frame == 4:
+            raise KeyboardInterrupt
+
+    model = dettrack.load_model(model_file)
+    with pytest.raises(KeyboardInterrupt, match=r"kept \d+ output file\(s\) covering frames 0-4 in "):
+        write_tracks(model, FrameSource(folder), {0: {"car": (5, 5, 20, 20)}}, out, {}, progress=interrupt_at_frame_4)
+    assert len(_read_lines(out / "car" / "boxes.txt")) == 5
+    assert len(json.loads((out / "tracks.json").read_text())) == 5
+    assert sum(1 for _ in FrameSource(out / "overlay.mp4")) == 5 and len(list((out / "masks").glob("*.png"))) == 5
+    assert not list(out.rglob("*.partial"))

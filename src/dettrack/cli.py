@@ -66,8 +66,8 @@ def _run(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as err:
         print(f"dettrack {args.command}: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"dettrack {args.command}: interrupted; unfinished outputs are left as hidden *.partial files", file=sys.stderr)
+    except KeyboardInterrupt as err:  # a command that finalised its outputs says what it kept
+        print(f"dettrack {args.command}: interrupted; {err or 'unfinished outputs are left as hidden *.partial files'}", file=sys.stderr)
         return 130
 
 

@@ -141,7 +141,8 @@ def write_tracks(
     results, names) (names: the class of each track the detector started) is called
     after each frame is written and stops the run (outputs kept, complete up to that frame) when it
     returns False. lock, when given, is held around each frame's network work (a model shared by
-    threads). A bad frame raises ValueError after the outputs so far are finalised."""
+    threads). A bad frame raises ValueError, and Ctrl-C KeyboardInterrupt, after the outputs so far
+    are finalised (each saying what was kept)."""
     from ..tracking import ClassTracker, open_session
 
     start = source.start
@@ -168,10 +169,12 @@ def write_tracks(
             if progress is not None and progress(last, results, names) is False:
                 stopped = True
                 break
-    except ValueError as err:
-        written = writer.close()  # everything up to the bad frame is complete and kept
-        kept = f"covering frames {start}-{last}" if writer.frames else "with no frame"
-        raise ValueError(f"{err}\nkept {len(written)} output file(s) {kept} in {out}") from err
+    except (ValueError, KeyboardInterrupt) as err:
+        written = writer.close()  # everything up to the bad frame (or Ctrl-C) is complete and kept
+        kept = f"kept {len(written)} output file(s) {f'covering frames {start}-{last}' if writer.frames else 'with no frame'} in {out}"
+        if isinstance(err, KeyboardInterrupt):
+            raise KeyboardInterrupt(kept) from err
+        raise ValueError(f"{err}\n{kept}") from err
     written = writer.close()
     missed = sorted(f for f in prompts if f > last)
     if missed and not stopped:
