@@ -228,3 +228,20 @@ def test_tracking_candidates_come_from_the_tracking_levels_only(nanodet):
     assert torch.isin(coarse.scores, every.scores).all()
     with pytest.raises(ValueError, match="track_strides must be some of the pyramid's strides"):
         LightDetTrack(track_strides=(4,))
+
+
+def test_export_stores_the_graphs_of_the_weights_a_load_gives(nanodet, tmp_path, monkeypatch):
+    from dettrack.cli import main
+
+    model = LightDetTrack(input_size=320)
+    model.detector.load_state_dict(nanodet.state_dict())
+    save_checkpoint(model, tmp_path / "light.pt")
+    assert main(["export", str(tmp_path / "light.pt"), str(tmp_path / "half.pt"), "--half", "--quiet"]) == 0
+    assert main(["export", str(tmp_path / "light.pt"), str(tmp_path / "bare.pt"), "--no-graphs", "--quiet"]) == 0
+    assert "graphs" not in torch.load(tmp_path / "bare.pt", weights_only=True)
+    stored = torch.load(tmp_path / "half.pt", weights_only=True)["graphs"]
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("DETTRACK_CACHE", str(cache))
+    loaded = load_checkpoint(tmp_path / "half.pt")  # fp16 storage: the graphs are those of the rounded weights
+    assert sorted(p.name for p in cache.iterdir()) == sorted(stored)
+    assert sorted(loaded.runtime_graphs()) == sorted(stored)

@@ -58,3 +58,24 @@ def test_the_recipe_holds_the_shipped_tracker_settings():
     recipe = load_config(Path(__file__).resolve().parents[1] / "configs" / "light.yaml")["tracking"]
     shipped = TrackingSettings.from_mapping(dettrack.load_pretrained().tracking_defaults).to_dict()
     assert recipe == shipped
+
+
+def test_the_shipped_file_brings_its_onnxruntime_graphs(tmp_path, monkeypatch):
+    pytest.importorskip("onnxruntime")
+    import torch
+
+    monkeypatch.setenv("DETTRACK_CACHE", str(tmp_path))
+    model = dettrack.load_pretrained()
+    seeded = sorted(p.name for p in tmp_path.iterdir())
+    assert len(seeded) == 2  # the pyramid and the mask head, put in the empty cache by the load
+    frame = torch.rand(3, 240, 320)
+    with torch.inference_mode():
+        fast = model.encode(frame, [(0, 0, 240)], 320)
+        masks = model.masks(fast, torch.tensor([[40.0, 50.0, 160.0, 200.0]]))
+    assert sorted(p.name for p in tmp_path.iterdir()) == seeded  # they are the graphs the runtime asked for: nothing exported
+    model.runtime = "torch"
+    with torch.inference_mode():
+        slow = model.encode(frame, [(0, 0, 240)], 320)
+        torch.testing.assert_close(model.masks(slow, torch.tensor([[40.0, 50.0, 160.0, 200.0]])), masks, atol=1e-4, rtol=1e-4)
+    for key in fast.features:
+        torch.testing.assert_close(fast.features[key], slow.features[key], atol=1e-4, rtol=1e-4)

@@ -35,7 +35,12 @@ def run(args: argparse.Namespace) -> int:
         fold_frozen_batchnorm(model.backbone.body)
         model.config["fold_batchnorm"] = True
     sources = [Path(path).name for path in [args.checkpoint, *args.average]]
-    save_checkpoint(model, args.out, extra={"exported_from": sources[0] if len(sources) == 1 else sources}, half=args.half)
+    extra = {"exported_from": sources[0] if len(sources) == 1 else sources}
+    save_checkpoint(model, args.out, extra=extra, half=args.half)
+    if args.graphs and hasattr(model, "runtime_graphs"):
+        # the graphs of the weights as a load of this file gives them (after fp16 storage), so that their cache names match
+        stored_model = load_checkpoint(args.out)
+        save_checkpoint(stored_model, args.out, extra=extra, half=args.half, graphs=stored_model.runtime_graphs())
     if not args.quiet:
         size = Path(args.out).stat().st_size / 2**20
         print(f"wrote {args.out} ({size:.1f} MB); tracking defaults: {model.tracking_defaults or 'none'}", file=sys.stderr)
@@ -51,6 +56,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="fold the backbone's frozen batch norms into its convolutions (same function, faster)")
     p.add_argument("--average", action="append", default=[], metavar="CHECKPOINT",
                    help="average the weights with this run's (repeatable): a model soup of runs of one recipe, e.g. other seeds")
+    p.add_argument("--no-graphs", dest="graphs", action="store_false",
+                   help="do not store the onnxruntime graphs of the weights (the light family's; stored by default, "
+                   "so that a first run on CPU exports nothing)")
     add_tracking_option(p, "to store: ")
     p.add_argument("--quiet", action="store_true")
     return p

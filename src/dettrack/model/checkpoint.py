@@ -5,7 +5,7 @@ Readable with torch.load(weights_only=True); written atomically.
 
 import os
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Mapping, Optional, Union
 
 import torch
 
@@ -17,7 +17,11 @@ FORMAT_VERSION = 1
 
 
 def save_checkpoint(
-    model: Any, path: Union[str, os.PathLike], extra: Optional[dict[str, Any]] = None, half: bool = False
+    model: Any,
+    path: Union[str, os.PathLike],
+    extra: Optional[dict[str, Any]] = None,
+    half: bool = False,
+    graphs: Optional[Mapping[str, bytes]] = None,
 ) -> None:
     """Write model weights + config (+ any `extra` plain data) to `path` atomically.
 
@@ -25,6 +29,8 @@ def save_checkpoint(
     session, tracking.TrackingSettings) are stored too, so a loaded model tracks as it was meant to.
 
     half=True stores floating-point tensors as fp16 (half the size; restored to fp32 on load).
+    graphs: onnxruntime graphs of these very weights by their cache names (the light family's
+    runtime_graphs()), stored as bytes; loading the file puts them in the cache.
     """
     if not model.config:
         raise ValueError("model has no config; build it with dettrack.build_model so it can be rebuilt")
@@ -32,6 +38,8 @@ def save_checkpoint(
     payload = {"format_version": FORMAT_VERSION, "config": dict(model.config), "state_dict": state, "extra": extra or {}}
     if model.tracking_defaults:
         payload["tracking"] = dict(model.tracking_defaults)
+    if graphs:
+        payload["graphs"] = {name: torch.frombuffer(bytearray(graph), dtype=torch.uint8) for name, graph in graphs.items()}
     with atomic_write(path, "wb") as f:
         torch.save(payload, f)
 
@@ -77,4 +85,8 @@ def load_checkpoint(
     load_into(model, state, ignore_prefixes=(), what=f"the architecture in its own config ({path})")
     if "tracking" in payload:  # else the family's own (an older file may hold MultiTracker's: TrackingSettings reads them)
         model.tracking_defaults = dict(payload["tracking"])
+    if payload.get("graphs"):
+        from .light.runtime import seed_cache
+
+        seed_cache({name: graph.numpy().tobytes() for name, graph in payload["graphs"].items()})
     return model.to(map_location).eval()

@@ -404,6 +404,14 @@ class LightDetTrack(nn.Module):
             found["masks"] = paste_masks_in_image(probs[:, None], found["boxes"], encoded.frame_size)
         return found
 
+    def runtime_graphs(self) -> dict[str, bytes]:
+        """The onnxruntime graphs of this model's CPU inference (the pyramid and the mask head), by
+        their cache names (runtime.graphs_of): what `dettrack export` stores in a checkpoint, so that
+        loading it seeds the cache and its first run exports nothing."""
+        side = self.mask_pool.output_size[0]
+        example = torch.zeros(1, self.detector.neck.out_channels, side, side)
+        return runtime.graphs_of(self.detector, self.mask_net, example)
+
     # -- internals ---------------------------------------------------------------------
 
     def _pyramid(self, inputs: Tensor) -> "OrderedDict[str, Tensor]":

@@ -16,7 +16,7 @@ import warnings
 import weakref
 from collections import OrderedDict
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import torch
 from torch import Tensor, nn
@@ -24,6 +24,7 @@ from torch import Tensor, nn
 from ...io_utils import atomic_write
 from .nanodet import STRIDES, NanoDet
 
+GRAPH_VERSION = 1  # part of every graph's cache name: raise it when an exported module's forward changes
 _CACHE: "weakref.WeakKeyDictionary[nn.Module, tuple[list[Tensor], tuple[int, ...], OnnxModule]]" = weakref.WeakKeyDictionary()
 
 
@@ -60,13 +61,30 @@ class OnnxModule:
 def _exported(module: nn.Module, examples: tuple[Tensor, ...], inputs: list[str], outputs: list[str]) -> bytes:
     """The module's ONNX graph: from the disk cache when these exact weights were exported before
     (the export takes about half a second, a whole tracking run's start), else exported now."""
-    digest = hashlib.sha256(f"{torch.__version__} {type(module).__name__} {inputs} {outputs}".encode())
+    path = cache_dir() / graph_name(module, inputs, outputs)
+    if path.is_file():
+        return path.read_bytes()
+    graph = export_graph(module, examples, inputs, outputs)
+    try:
+        with atomic_write(path, "wb") as f:
+            f.write(graph)
+    except OSError:
+        pass  # a read-only home: the export is only slower next time
+    return graph
+
+
+def graph_name(module: nn.Module, inputs: list[str], outputs: list[str]) -> str:
+    """The cache file name of the module's graph: a digest of what it computes (the graph version,
+    the module's class, its inputs and outputs) and of every weight."""
+    digest = hashlib.sha256(f"{GRAPH_VERSION} {type(module).__name__} {inputs} {outputs}".encode())
     for name, tensor in module.state_dict().items():
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    path = cache_dir() / f"{digest.hexdigest()[:32]}.onnx"
-    if path.is_file():
-        return path.read_bytes()
+    return f"{digest.hexdigest()[:32]}.onnx"
+
+
+def export_graph(module: nn.Module, examples: tuple[Tensor, ...], inputs: list[str], outputs: list[str]) -> bytes:
+    """The module's ONNX graph, exported now, with dynamic batch and sizes (examples fix the rest)."""
     buffer = io.BytesIO()
     axes = {name: {0: "batch", 2: f"{name}_h", 3: f"{name}_w"} for name in inputs}
     axes.update({name: {0: "batch", 1: f"{name}_1"} for name in outputs})
@@ -85,12 +103,21 @@ def _exported(module: nn.Module, examples: tuple[Tensor, ...], inputs: list[str]
     finally:
         for m, training in modes.items():
             m.training = training
-    try:
-        with atomic_write(path, "wb") as f:
-            f.write(buffer.getvalue())
-    except OSError:
-        pass  # a read-only home: the export is only slower next time
     return buffer.getvalue()
+
+
+def seed_cache(graphs: Mapping[str, bytes]) -> None:
+    """Put graphs a checkpoint ships (by their cache names) in the cache, so that its first run
+    exports nothing; names already there are left alone."""
+    for name, graph in graphs.items():
+        path = cache_dir() / Path(name).name
+        if path.is_file():
+            continue
+        try:
+            with atomic_write(path, "wb") as f:
+                f.write(graph)
+        except OSError:
+            return  # a read-only home: the graphs are exported when first needed, as without them
 
 
 def cache_dir() -> Path:
@@ -131,6 +158,21 @@ def onnx_module(module: nn.Module, example: Tensor) -> Callable[[Tensor], Tensor
 
 def onnx_pyramid(detector: NanoDet) -> Callable[[Tensor], "OrderedDict[str, Tensor]"]:
     """detector.pyramid on onnxruntime: RGB images in [0, 1] -> the PAN maps keyed by stride."""
-    names = [f"p{s}" for s in STRIDES]
-    runner = cached(detector, lambda: OnnxModule(_Pyramid(detector), (torch.zeros(1, 3, 128, 128),), ["images"], names))
+    runner = cached(detector, lambda: OnnxModule(_Pyramid(detector), *_pyramid_signature()))
     return lambda images: OrderedDict((str(s), o) for s, o in zip(STRIDES, runner(images)))
+
+
+def graphs_of(detector: NanoDet, mask_net: nn.Module, mask_example: Tensor) -> dict[str, bytes]:
+    """The graphs CPU inference needs for these weights (the pyramid and the mask head), by their
+    cache names, exported now: what a checkpoint ships so that no run has to export them."""
+    pyramid = _Pyramid(detector)
+    (example,), inputs, outputs = _pyramid_signature()
+    return {
+        graph_name(pyramid, inputs, outputs): export_graph(pyramid, (example,), inputs, outputs),
+        graph_name(mask_net, ["x"], ["y"]): export_graph(mask_net, (mask_example,), ["x"], ["y"]),
+    }
+
+
+def _pyramid_signature() -> tuple[tuple[Tensor], list[str], list[str]]:
+    """The pyramid's export example, input names and output names."""
+    return (torch.zeros(1, 3, 128, 128),), ["images"], [f"p{s}" for s in STRIDES]
