@@ -4,7 +4,7 @@ The trunk and PAN are most of a tracking step's work. PyTorch's eager CPU kernel
 small depthwise and 1x1 convolutions are slow next to onnxruntime's fused ones (320 x 320, 2
 threads: 34 ms against 13 ms; the dense head on 40 x 40 and smaller maps gains nothing, and stays
 in PyTorch). The mask head's 3x3 convolutions on 14 x 14 RoIs run about 30% faster there too. The module is exported with dynamic batch and sizes, once per set of weights (the
-graph is kept in cache_dir()); a session is cached per module and made again when any of its
+graph is kept in cache_dir(); a checkpoint may ship its graphs, which loading puts there); a session is cached per module and made again when any of its
 weights changed in place (weights replaced by new tensor objects are not seen: change them in
 place, as training and load_state_dict do).
 """
