@@ -188,14 +188,12 @@ class ClassTracking:
     def __post_init__(self) -> None:
         if not self.classes:
             raise ValueError("classes: give at least one class name (e.g. person) to track")
-        if not isinstance(self.every, int) or isinstance(self.every, bool) or self.every < 1:
-            raise ValueError(f"every must be a whole number of frames >= 1, got {self.every!r}")
-        if not isinstance(self.max_absent, int) or isinstance(self.max_absent, bool) or self.max_absent < 1:
-            raise ValueError(f"max_absent must be a whole number of frames >= 1, got {self.max_absent!r}")
-        for name in ("min_score", "match_iou", "merge_iou"):
+        for name in ("every", "max_absent"):
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1):
-                raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a whole number of frames >= 1, got {value!r}")
+        for name in ("min_score", "match_iou", "merge_iou"):
+            _in_range(name, getattr(self, name), 0.0, 1.0, low_open=True)
 
 
 def _in_range(name: str, value: Any, low: float, high: float, low_open: bool = False, high_open: bool = False) -> None:
