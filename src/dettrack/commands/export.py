@@ -18,6 +18,8 @@ def check(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import torch
+
     from ..model import load_checkpoint, save_checkpoint
     from ..model.backbone import fold_frozen_batchnorm
     from ..model.families import family_of
@@ -35,12 +37,15 @@ def run(args: argparse.Namespace) -> int:
         fold_frozen_batchnorm(model.backbone.body)
         model.config["fold_batchnorm"] = True
     sources = [Path(path).name for path in [args.checkpoint, *args.average]]
-    extra = {"exported_from": sources[0] if len(sources) == 1 else sources}
-    save_checkpoint(model, args.out, extra=extra, half=args.half)
+    graphs = None
     if args.graphs and hasattr(model, "runtime_graphs"):
-        # the graphs of the weights as a load of this file gives them (after fp16 storage), so that their cache names match
-        stored_model = load_checkpoint(args.out)
-        save_checkpoint(stored_model, args.out, extra=extra, half=args.half, graphs=stored_model.runtime_graphs())
+        if args.half:  # the weights as a load of the fp16 file gives them back, so that the graphs' cache names match
+            with torch.no_grad():
+                for tensor in model.state_dict().values():
+                    if tensor.is_floating_point():
+                        tensor.copy_(tensor.half())
+        graphs = model.runtime_graphs()
+    save_checkpoint(model, args.out, extra={"exported_from": sources[0] if len(sources) == 1 else sources}, half=args.half, graphs=graphs)
     if not args.quiet:
         size = Path(args.out).stat().st_size / 2**20
         print(f"wrote {args.out} ({size:.1f} MB); tracking defaults: {model.tracking_defaults or 'none'}", file=sys.stderr)
