@@ -186,10 +186,6 @@ def run(args: argparse.Namespace, model: "TrackingModel") -> int:
     options, prompts, source = _prepare(args)
     if args.smoothing:
         options["smoothing"] = True
-    if args.classes:
-        from ..detection import class_ids
-
-        class_ids(args.classes, model)  # an unknown name fails before anything starts
     total = None if source.count is None else min(source.count, args.end or source.count) - args.start
     bar = tqdm(total=total, desc="tracking", unit="frame", disable=args.quiet)
     started = time.perf_counter()
