@@ -63,6 +63,7 @@ class _Object:
     held: bool = False  # the last answer was held (hold_ratio)
     velocity: tuple[float, float] = (0.0, 0.0)  # running centre motion per followed frame (hold_ratio)
     calibration: BoxCalibration = BoxCalibration()  # the given box's convention (box_calibration)
+    absent_run: int = 0  # answers reported absent in a row (redetect_after)
 
 
 class TemplateTracker(StreamSession):
@@ -192,9 +193,48 @@ class TemplateTracker(StreamSession):
             results = {}
             for i, obj, pick in zip(ids, objects, picks):
                 results[i] = self._missing(obj) if pick is None else self._answer(obj, pick)
+            if self.settings.redetect_after and self._verifies:
+                for k in self._redetect(image, ids, objects, results):
+                    picks[k] = None  # re-found this frame: no template update from the crop's winner
+            for i, obj in zip(ids, objects):
+                obj.absent_run = 0 if results[i].present else obj.absent_run + 1
             if self.settings.template_update and self.frame_index % self.settings.update_every == 0:
                 self._update_templates(encoded, objects, picks, inputs)
         return results
+
+    def _redetect(self, image: Tensor, ids: list[Hashable], objects: list[_Object], results: dict[Hashable, TrackResult]) -> list[int]:
+        """Objects reported absent more than redetect_after answers in a row, this frame's included
+        (and, until one is present again, the frames after), are also searched in a crop
+        redetect_width times as wide at the same scale; the candidate there that looks most like the
+        object takes the track when its identity is at least redetect_threshold (above the presence
+        threshold: a jump needs more evidence than staying). Returns the indices re-found."""
+        lost = [k for k, obj in enumerate(objects) if obj.absent_run + (not results[ids[k]].present) > self.settings.redetect_after]
+        found = []
+        for k in lost:
+            obj = objects[k]
+            window = search_window(obj.box, obj.context, self.frame_size)
+            wide = search_window(obj.box, obj.context * self.settings.redetect_width, self.frame_size)
+            size = max(32, round(self.settings.search_size * wide[2] / max(window[2], 1) / 32) * 32)
+            encoded = self.model.encode(image, [wide], size)
+            c = self.model.candidates(encoded, obj.template)[0]
+            if not len(c.scores):
+                continue
+            top = c.scores.topk(min(IDENTITY_CANDIDATES, len(c.scores))).indices
+            boxes = obj.calibration.apply(c.boxes[top])
+            identity = self._identities(encoded, [obj], [boxes], [0])[0]
+            best = int(identity.argmax())
+            if float(identity[best]) < max(self.settings.redetect_threshold, results[ids[k]].score):
+                continue
+            box = boxes[best]
+            mask = None
+            if self.settings.masks:
+                mask = self._masks(encoded, [obj.calibration.undo(box)], [0])[0].cpu().numpy()
+            obj.box = _inside(tuple(xyxy_to_xywh(box).tolist()), self.frame_size)
+            obj.context, obj.held, obj.level = self.settings.context, False, None
+            confidence = float(identity[best])
+            results[ids[k]] = TrackResult(obj.box, confidence, confidence >= self.settings.presence_threshold, mask)
+            found.append(k)
+        return found
 
     def _update_templates(self, encoded: Encoded, objects: list[_Object], picks: list[Optional[_Pick]], inputs: list[int]) -> None:
         """Move the template of each object whose answer the network scores at least update_threshold

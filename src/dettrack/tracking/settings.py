@@ -84,6 +84,17 @@ class TrackingSettings:
         crop, the network's box regression can grow the box onto what surrounds it (a tower onto
         its island); the verifier, solved against boxes of the object's own size, prefers the
         size the object has.
+    redetect_after: with a model that verifies identity, an object reported absent this many
+        answers in a row is also searched in a crop redetect_width times as wide, at the same
+        scale (0: never). The crop follows the winners while the object is away, so an object
+        that comes back elsewhere can fall outside it; the wider search finds it again, as
+        long-term trackers re-detect a lost target. It costs a pass over redetect_width^2 times
+        the crop's pixels on each such frame, none while the object is present.
+    redetect_threshold: the identity a candidate of the wider search needs to take the track
+        (and more than the crop's winner has). Above presence_threshold on purpose: a jump
+        needs more evidence than staying (at the presence threshold, the wider crop finds
+        something that clears it while the object is away).
+    redetect_width: how many times the search crop's side the wider search covers.
     """
 
     presence_threshold: float = 0.3
@@ -107,6 +118,9 @@ class TrackingSettings:
     hold_ratio: float = 0.0
     box_calibration: float = 0.0
     size_check: float = 0.0
+    redetect_after: int = 0
+    redetect_threshold: float = 0.5
+    redetect_width: float = 3.0
 
     def __post_init__(self) -> None:
         for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold", "template_update", "box_calibration", "identity_weight", "update_threshold"):
@@ -125,6 +139,11 @@ class TrackingSettings:
             raise ValueError(f"template_context must be 0 (as context) or > 1, got {self.template_context!r}")
         if not (isinstance(self.size_check, (int, float)) and not isinstance(self.size_check, bool) and self.size_check >= 0):
             raise ValueError(f"size_check must be a number of pixels >= 0 (0: never), got {self.size_check!r}")
+        _in_range("redetect_threshold", self.redetect_threshold, 0.0, 1.0)
+        if not isinstance(self.redetect_after, int) or isinstance(self.redetect_after, bool) or self.redetect_after < 0:
+            raise ValueError(f"redetect_after must be an integer >= 0 (absent answers in a row; 0: never), got {self.redetect_after!r}")
+        if not self.redetect_width >= 1.0:
+            raise ValueError(f"redetect_width must be >= 1, got {self.redetect_width!r}")
         if not self.lost_growth >= 1.0:
             raise ValueError(f"lost_growth must be >= 1, got {self.lost_growth!r}")
         if self.confidence not in CONFIDENCES:
