@@ -53,7 +53,7 @@ def run(model, scene, **settings) -> tuple[list, list]:
 def test_redetection_takes_the_object_back_where_it_returns(shipped, scene):
     moved = (BOX[0] + 150, *BOX[1:])
     away, returned = run(shipped, scene, redetect_after=3, redetect_threshold=0.5)
-    # while the person is gone nothing is reported present, the wider search included
+    # while the person is gone nothing is reported present, the wider searches (from the 4th absent answer) included
     assert not any(r.present for r in away)
     # back 150 px away: re-found on the first frame, with a mask
     for r in returned:
@@ -66,8 +66,8 @@ def test_redetection_takes_the_object_back_where_it_returns(shipped, scene):
 
 
 def test_redetection_waits_for_its_count(shipped, scene):
-    """Only after redetect_after absent answers in a row: with 10, the six frames away are not
-    enough, and the person back elsewhere stays lost."""
+    """Only after more than redetect_after absent answers in a row: with 10, the six frames away and
+    three back are not enough, and the person back elsewhere stays lost."""
     _, returned = run(shipped, scene, redetect_after=10, redetect_threshold=0.5)
     assert not any(r.present for r in returned)
 

@@ -203,11 +203,12 @@ class TemplateTracker(StreamSession):
         return results
 
     def _redetect(self, image: Tensor, ids: list[Hashable], objects: list[_Object], results: dict[Hashable, TrackResult]) -> list[int]:
-        """Objects reported absent more than redetect_after answers in a row, this frame's included
-        (and, until one is present again, the frames after), are also searched in a crop
-        redetect_width times as wide at the same scale; the candidate there that looks most like the
-        object takes the track when its identity is at least redetect_threshold (above the presence
-        threshold: a jump needs more evidence than staying). Returns the indices re-found."""
+        """Objects lost for more than redetect_after answers (absent in a row, this frame's included,
+        and on until a present answer has reset the count) are also searched in a crop
+        redetect_width times as wide at the same scale; the candidate there that looks most like
+        the object takes the track when its identity is at least redetect_threshold (above the
+        presence threshold: a jump needs more evidence than staying) and more than the crop's
+        winner has. Returns the indices re-found."""
         lost = [k for k, obj in enumerate(objects) if obj.absent_run + (not results[ids[k]].present) > self.settings.redetect_after]
         found = []
         for k in lost:

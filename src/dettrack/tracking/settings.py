@@ -84,12 +84,13 @@ class TrackingSettings:
         crop, the network's box regression can grow the box onto what surrounds it (a tower onto
         its island); the verifier, solved against boxes of the object's own size, prefers the
         size the object has.
-    redetect_after: with a model that verifies identity, an object reported absent this many
-        answers in a row is also searched in a crop redetect_width times as wide, at the same
-        scale (0: never). The crop follows the winners while the object is away, so an object
-        that comes back elsewhere can fall outside it; the wider search finds it again, as
-        long-term trackers re-detect a lost target. It costs a pass over redetect_width^2 times
-        the crop's pixels on each such frame, none while the object is present.
+    redetect_after: with a model that verifies identity, an object reported absent more than
+        this many answers in a row is also searched in a crop redetect_width times as wide, at
+        the same scale, on every frame until it is present again (0: never). The crop follows
+        the winners while the object is away, so an object that comes back elsewhere can fall
+        outside it; the wider search finds it again, as long-term trackers re-detect a lost
+        target. It costs a pass over redetect_width^2 times the crop's pixels on each such frame,
+        nothing while the object is present.
     redetect_threshold: the identity a candidate of the wider search needs to take the track
         (and more than the crop's winner has). Above presence_threshold on purpose: a jump
         needs more evidence than staying (at the presence threshold, the wider crop finds
