@@ -23,7 +23,7 @@ def shipped():
 def scene():
     """person12's first frame; the same frame with the person painted out (the object gone); and
     the first frame shifted 150 px to the right (the object back, outside the crop that followed
-    the background meanwhile, but inside a crop three times as wide)."""
+    the background meanwhile, but inside one two and a half times as wide)."""
     import cv2
     from PIL import Image
 

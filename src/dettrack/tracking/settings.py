@@ -121,7 +121,7 @@ class TrackingSettings:
     size_check: float = 0.0
     redetect_after: int = 0
     redetect_threshold: float = 0.5
-    redetect_width: float = 3.0
+    redetect_width: float = 2.5
 
     def __post_init__(self) -> None:
         for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold", "template_update", "box_calibration", "identity_weight", "update_threshold"):
