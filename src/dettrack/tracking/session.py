@@ -37,7 +37,7 @@ SMOOTHED_CANDIDATES = 10
 # multiplied by on each held frame (after about 20 held frames it has halved)
 LEVEL_RATE = 0.1
 LEVEL_DECAY = 0.97
-# candidates per object (the best by the motion prior) whose identity re-ranks them (identity_weight)
+# candidates per object whose identity is read: the best by the motion prior (identity_weight), the best of a re-detection crop by score (redetect_after)
 IDENTITY_CANDIDATES = 10
 
 
