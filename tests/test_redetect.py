@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import dettrack
+from dettrack.boxes import iou_matrix
 from dettrack.tracking.session import TemplateTracker
 from dettrack.tracking.settings import TrackingSettings
 from conftest import shared_path
@@ -36,9 +37,7 @@ def scene():
 
 
 def iou(a, b) -> float:
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    return ix * iy / (a[2] * a[3] + b[2] * b[3] - ix * iy)
+    return float(iou_matrix([a], [b])[0, 0])
 
 
 def run(model, scene, **settings) -> tuple[list, list]:

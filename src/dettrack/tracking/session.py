@@ -162,9 +162,14 @@ class TemplateTracker(StreamSession):
         """The template frame as the searches will see the object: whole, or a crop at the search crop's scale."""
         if self.settings.full_frame:
             return self.model.encode(image)
-        context = self.settings.template_context or self.settings.context
+        return self._encode_wide(image, xywh, self.settings.template_context or self.settings.context, self.settings.context)
+
+    def _encode_wide(self, image: Tensor, xywh: Box, context: float, search_context: float) -> Encoded:
+        """The crop `context` wide around xywh at the scale of the search crop `search_context` wide
+        there: the network input grows with the crop (the network wants objects at its trained scale)."""
         window = search_window(xywh, context, self.frame_size)
-        size = max(32, round(self.settings.search_size * window[2] / max(search_window(xywh, self.settings.context, self.frame_size)[2], 1) / 32) * 32)
+        search = search_window(xywh, search_context, self.frame_size)
+        size = max(32, round(self.settings.search_size * window[2] / max(search[2], 1) / 32) * 32)
         return self.model.encode(image, [window], size)
 
     def _locate(self, image: Tensor) -> dict[Hashable, TrackResult]:
@@ -213,10 +218,7 @@ class TemplateTracker(StreamSession):
         found = []
         for k in lost:
             obj = objects[k]
-            window = search_window(obj.box, obj.context, self.frame_size)
-            wide = search_window(obj.box, obj.context * self.settings.redetect_width, self.frame_size)
-            size = max(32, round(self.settings.search_size * wide[2] / max(window[2], 1) / 32) * 32)
-            encoded = self.model.encode(image, [wide], size)
+            encoded = self._encode_wide(image, obj.box, obj.context * self.settings.redetect_width, obj.context)
             c = self.model.candidates(encoded, obj.template)[0]
             if not len(c.scores):
                 continue
