@@ -9,11 +9,15 @@ it (dettrack.eval.reported: AO of every box and as reported, SR0.5, the present 
 TNR, the confidence's AUC between right and wrong frames), with the share of clips lost (clip AO
 under 0.2, every box). Identical copies can only be told apart by where they are, so this
 rewards a tracker that stays put as much as one that recognises.
+With --pool, the confidence's AUC right / wrong is also pooled over `dettrack eval` result folders
+(the README's confidence column: these clips, the validation split and uav123_more).
 Example:
     python benchmarks/lookalikes.py --clips 40 --frames 50 --plot runs/lookalikes.png
+    python benchmarks/lookalikes.py --pool otb=runs/val_otb davis2016=runs/val_davis uav123_more=runs/val_uav
 """
 
 import argparse
+import sys
 from pathlib import Path
 
 import cv2
@@ -30,6 +34,9 @@ from dettrack.eval.reported import TrackFrames, score_as_reported, score_table, 
 from dettrack.loading import load_model
 from dettrack.train.build import load_images
 from dettrack.train.copy_paste_source import cutouts_from_records
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from validation_split import load_results  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 HELD_OUT = {"format": "coco", "root": str(SHARED / "data" / "coco_extra"), "annotations": "annotations/instances.json", "images": "images", "split": "val2017"}
@@ -66,6 +73,9 @@ def main() -> None:
     parser.add_argument("--nanotrack", default=str(SHARED / "models" / "nanotrack_v2"))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--plot", help="also draw the success plot to this PNG")
+    parser.add_argument("--pool", nargs="+", default=[], metavar="KIND=DIR",
+                        help="also print the confidence's AUC right / wrong pooled over these clips and `dettrack eval` result "
+                        "folders (validation_split.py's KIND=DIR), e.g. otb=runs/val_otb davis2016=runs/val_davis uav123_more=runs/val_uav")
     add_tracking_option(parser, "for dettrack: ")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -76,10 +86,16 @@ def main() -> None:
     present = sum(int(c.present[1:].sum()) for c in clip_set)
     print(f"\n{len(clip_set)} held-out clips of {args.frames} frames (coco_extra val2017 cut-outs and photos, seed {args.seed}), "
           f"{present} scored frames; dettrack: {args.model}, tracking settings {tracking or 'of the model'}; {args.threads} threads\n")
+    pooled: dict[str, list[TrackFrames]] = {}
+    for trackers in load_results(args.pool).values():
+        for name, per in trackers.items():
+            pooled.setdefault(name, []).extend(per.values())
     rows, lost, speed, curves = {}, {}, {}, {}
     for name in args.trackers:
         tracker = make_tracker(name, model, tracking=tracking) if name == "dettrack" else make_tracker(name, nanotrack_folder=args.nanotrack)
         tracks, speed[name] = run(tracker, clip_set, name)
+        if name in pooled:
+            pooled[name] += tracks
         rows[name] = score_as_reported(tracks)
         lost[name] = float(np.mean([score_as_reported([t]).ao_every < 0.2 for t in tracks]))
         ious = np.concatenate([t.ious()[t.scored & t.gt_present] for t in tracks])
@@ -88,6 +104,12 @@ def main() -> None:
     print("\n| tracker | clips lost (AO < 0.2) | FPS |\n|---|---|---|")
     for name in rows:
         print(f"| {name} | {lost[name]:.2f} | {speed[name]:.1f} |")
+    if pooled:
+        print(f"\nthe confidence's AUC right / wrong, pooled over these clips and {' '.join(args.pool)}:\n")
+        print("| tracker | frames | AUC right/wrong |\n|---|---|---|")
+        for name in rows:
+            if name in pooled:
+                print(f"| {name} | {score_as_reported(pooled[name]).frames} | {score_as_reported(pooled[name]).auc_right_wrong:.3f} |")
     if args.plot:
         path = curve_plot(Path(args.plot), curves, "Held-out look-alike clips", "Overlap threshold", "Success rate", "AO")
         print(f"\nsuccess plot: {path}")

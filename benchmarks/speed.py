@@ -115,7 +115,8 @@ def main() -> None:
     seq = next(s for s in clip if s.name == Path(args.clip).name)
     frames = [seq.frame(i) for i in range(min(len(seq), 200))]
     with tempfile.TemporaryDirectory() as folder:
-        fps, command = command_fps(args.model, frames, [tuple(seq.boxes[0])], args.threads, Path(folder))
+        options = [part for setting in args.tracking for part in ("--tracking", setting)]
+        fps, command = command_fps(args.model, frames, [tuple(seq.boxes[0])], args.threads, Path(folder), options)
     height, width = frames[0].shape[:2]
     print(f"\nwhole command, default outputs, {len(frames)} frames of {width}x{height} ({seq.name}), OMP_NUM_THREADS={args.threads}:")
     print(f"| `{command}` | {fps:.1f} FPS |")

@@ -31,24 +31,29 @@ KINDS = {
 }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--results", nargs="+", required=True, metavar="KIND=DIR", help=f"a result kind ({', '.join(KINDS)}) and its eval output folder")
-    parser.add_argument("--shared", default=str(SHARED / "data"), help="folder holding otb/, davis2016/ and uav123_more/")
-    args = parser.parse_args()
-    # set -> tracker -> sequence -> frames
+def load_results(items: list[str], shared: Path = SHARED / "data") -> dict[str, dict[str, dict[str, TrackFrames]]]:
+    """Set -> tracker -> "kind/sequence" -> its frames, from KIND=DIR result folders of `dettrack eval`."""
     sets: dict[str, dict[str, dict[str, TrackFrames]]] = {}
-    for item in args.results:
+    for item in items:
         kind, _, folder = item.partition("=")
         if kind not in KINDS or not folder:
             raise SystemExit(f"--results takes KIND=DIR with KIND one of {', '.join(KINDS)}, got {item!r}")
         if not Path(folder).is_dir():
             raise SystemExit(f"--results {item}: folder {folder} not found")
         fmt, data, group = KINDS[kind]
-        sequences = open_dataset(fmt, Path(args.shared) / data)
+        sequences = open_dataset(fmt, shared / data)
         for tracker in sorted(p for p in Path(folder).iterdir() if (p / "sequences").is_dir()):
             found = tracks_from_results(tracker, sequences)
             sets.setdefault(group, {}).setdefault(tracker.name, {}).update({f"{kind}/{k}": v for k, v in found.items()})
+    return sets
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results", nargs="+", required=True, metavar="KIND=DIR", help=f"a result kind ({', '.join(KINDS)}) and its eval output folder")
+    parser.add_argument("--shared", default=str(SHARED / "data"), help="folder holding otb/, davis2016/ and uav123_more/")
+    args = parser.parse_args()
+    sets = load_results(args.results, Path(args.shared))
     for group, trackers in sets.items():
         counts = {len(per) for per in trackers.values()}
         note = "" if len(counts) == 1 else " (trackers ran different sequences: compare with care)"

@@ -67,15 +67,18 @@ def test_the_shipped_file_brings_its_onnxruntime_graphs(tmp_path, monkeypatch):
     monkeypatch.setenv("DETTRACK_CACHE", str(tmp_path))
     model = dettrack.load_pretrained()
     seeded = sorted(p.name for p in tmp_path.iterdir())
-    assert len(seeded) == 2  # the pyramid and the mask head, put in the empty cache by the load
+    assert len(seeded) == 3  # the pyramid, the mask head and the appearance trunk, put in the empty cache by the load
     frame = torch.rand(3, 240, 320)
+    box = torch.tensor([[40.0, 50.0, 160.0, 200.0]])
     with torch.inference_mode():
         fast = model.encode(frame, [(0, 0, 240)], 320)
-        masks = model.masks(fast, torch.tensor([[40.0, 50.0, 160.0, 200.0]]))
+        masks = model.masks(fast, box)
+        looks = model.appearance.describe(frame, box)
     assert sorted(p.name for p in tmp_path.iterdir()) == seeded  # they are the graphs the runtime asked for: nothing exported
-    model.runtime = "torch"
+    model.runtime = model.appearance.runtime = "torch"
     with torch.inference_mode():
         slow = model.encode(frame, [(0, 0, 240)], 320)
-        torch.testing.assert_close(model.masks(slow, torch.tensor([[40.0, 50.0, 160.0, 200.0]])), masks, atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(model.masks(slow, box), masks, atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(model.appearance.describe(frame, box), looks, atol=1e-4, rtol=1e-4)
     for key in fast.features:
         torch.testing.assert_close(fast.features[key], slow.features[key], atol=1e-4, rtol=1e-4)

@@ -69,7 +69,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--out", default="dettrack_eval", help="results folder, one sub-folder per tracker (default: %(default)s)")
     p.add_argument("--shard", help="run shard i of n (i/n, 0-based); default: torchrun's RANK/WORLD_SIZE")
     p.add_argument("--sequences", help="only these sequences or videos (comma-separated)")
-    p.add_argument("--presence-threshold", type=float, help="confidence below which the object is reported absent (default: the model's own, 0.3 for the shipped model; 0.5 for NanoTrack)")
+    p.add_argument("--presence-threshold", type=float, help="confidence below which the object is reported absent (default: the model's own, 0.25 for the shipped model; 0.5 for NanoTrack)")
     add_removed_search_region(p)
     add_tracking_option(p, "dettrack: ")
     p.add_argument("--device", default="auto", help="cpu, cuda or auto: cuda where available (default: %(default)s)")

@@ -14,6 +14,8 @@ def check(args: argparse.Namespace) -> None:
     """The checkpoints exist and the settings are known and in range, before torch is imported."""
     for path in [args.checkpoint, *args.average]:
         require_file(path, "checkpoint")
+    if args.appearance and not _torchvision_name(args.appearance):
+        require_file(args.appearance, "appearance weights (MobileNetV2)")
     TrackingSettings().updated(**parse_settings(args.tracking))
 
 
@@ -31,6 +33,10 @@ def run(args: argparse.Namespace) -> int:
     stored = TrackingSettings.from_mapping(model.tracking_defaults, f"{args.checkpoint}: tracking defaults")
     model.tracking_defaults = stored.updated(**parse_settings(args.tracking)).to_dict()  # checked, complete, current names
     family = family_of(model.config)
+    if args.appearance:
+        if not hasattr(model, "add_appearance"):
+            raise ValueError(f"--appearance: the {family.name} family has no appearance verifier (the light family has)")
+        model.add_appearance(args.appearance)
     if args.fold_batchnorm and not family.folds_batchnorm:
         raise ValueError(f"--fold-batchnorm folds the Mask R-CNN family's frozen backbone norms; the {family.name} family keeps trainable norms")
     if args.fold_batchnorm and not model.config.get("fold_batchnorm"):
@@ -52,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _torchvision_name(source: str) -> bool:
+    """Whether `source` names torchvision's MobileNetV2 weights rather than a file."""
+    return source.startswith("IMAGENET1K_")
+
+
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="re-save a checkpoint (fp16, tracking defaults), e.g. as the shipped model")
     p.add_argument("checkpoint", help="a dettrack checkpoint, e.g. runs/demo/model.pt")
@@ -64,6 +75,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--no-graphs", dest="graphs", action="store_false",
                    help="do not store the onnxruntime graphs of the weights (the light family's; stored by default, "
                    "so that a first run on CPU exports nothing)")
+    p.add_argument("--appearance", metavar="WEIGHTS",
+                   help="add an appearance verifier (light family) with these ImageNet MobileNetV2 weights: a file in "
+                   "torchvision's layout or a torchvision weights name (IMAGENET1K_V1, downloaded); its answer enters the "
+                   "confidence by the tracking setting appearance_weight")
     add_tracking_option(p, "to store: ")
     p.add_argument("--quiet", action="store_true")
     return p

@@ -212,7 +212,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--start", type=int, default=0, help="first frame to read (default: %(default)s)")
     p.add_argument("--end", type=int, help="frame to stop before (default: the last)")
     p.add_argument("--smoothing", action="store_true", help="the paper's temporal smoothness")
-    p.add_argument("--presence-threshold", type=float, help="confidence below which an object is reported absent (default: the model's own: 0.3 for the shipped model)")
+    p.add_argument("--presence-threshold", type=float, help="confidence below which an object is reported absent (default: the model's own: 0.25 for the shipped model)")
     add_removed_search_region(p)
     p.add_argument("--classes", nargs="+", metavar="CLASS", help="also track every object of these COCO classes (e.g. person car): the detector starts a track for each, ids 1, 2, ... in order of appearance")
     p.add_argument("--every", type=int, default=10, help="with --classes: frames between detections (default: %(default)s)")

@@ -64,6 +64,7 @@ class _Object:
     velocity: tuple[float, float] = (0.0, 0.0)  # running centre motion per followed frame (hold_ratio)
     calibration: BoxCalibration = BoxCalibration()  # the given box's convention (box_calibration)
     absent_run: int = 0  # answers reported absent in a row (redetect_after)
+    appearance: Optional[Tensor] = None  # [1, D]: the appearance verifier's weights (appearance_weight)
 
 
 class TemplateTracker(StreamSession):
@@ -105,6 +106,8 @@ class TemplateTracker(StreamSession):
             template = self.model.make_template(self._template_encoding(image, xywh), box[None]).float()
         smoother = TemporalSmoother() if self.settings.smoothing else None
         obj = _Object(template, xywh, self.settings.context, smoother)
+        if self._appearance:
+            obj.appearance = self.model.appearance.solve(image, box)[None]
         if self.settings.box_calibration:
             obj.calibration = self._calibration(image, obj, box)
         self.objects[obj_id] = obj
@@ -144,6 +147,7 @@ class TemplateTracker(StreamSession):
         with _eval(self.model):
             encoded = self.model.encode(image, windows, self.settings.search_size)
             found = self._identities(encoded, objects, [xyxy] * len(objects), list(range(len(windows))) * len(objects))
+            found = self._with_appearance(image, objects, [xyxy] * len(objects), found)
         return torch.stack(found).cpu()
 
     def _calibration(self, image: Tensor, obj: _Object, box: Tensor) -> BoxCalibration:
@@ -189,10 +193,12 @@ class TemplateTracker(StreamSession):
                 picks = self._smoothed(encoded, objects, found, windows, inputs)
                 if self._verifies:
                     self._verify(encoded, objects, picks, inputs)
+                self._mix_appearance(image, objects, picks)
             else:
                 picks = self._picks(encoded, objects, found, windows, inputs)
                 if self.settings.size_check and self._verifies:
                     self._check_sizes(encoded, objects, picks, inputs)
+                self._mix_appearance(image, objects, picks)
                 if self.settings.masks:
                     self._add_masks(encoded, objects, picks, inputs)
             results = {}
@@ -224,7 +230,7 @@ class TemplateTracker(StreamSession):
                 continue
             top = c.scores.topk(min(IDENTITY_CANDIDATES, len(c.scores))).indices
             boxes = obj.calibration.apply(c.boxes[top])
-            identity = self._identities(encoded, [obj], [boxes], [0])[0]
+            identity = self._with_appearance(image, [obj], [boxes], self._identities(encoded, [obj], [boxes], [0]))[0]
             best = int(identity.argmax())
             if float(identity[best]) < max(self.settings.redetect_threshold, results[ids[k]].score):
                 continue
@@ -312,6 +318,36 @@ class TemplateTracker(StreamSession):
         templates = torch.cat([obj.template.expand(n, -1) for obj, n in zip(objects, counts)])
         owners = [inputs[k] for k, n in enumerate(counts) for _ in range(n)]
         return list(self.model.verify(encoded, flat, templates, owners).clamp(0, 1).split(counts))
+
+    @property
+    def _appearance(self) -> bool:
+        """Whether confidences mix in the model's appearance verifier (appearance_weight)."""
+        return bool(self.settings.appearance_weight) and self._verifies and getattr(self.model, "appearance", None) is not None
+
+    def _with_appearance(self, image: Tensor, objects: list[_Object], boxes: list[Tensor], identities: list[Tensor]) -> list[Tensor]:
+        """Each object's identities of its (frame-pixel xyxy) boxes, mixed with the appearance
+        verifier's answers for the same boxes by appearance_weight; unchanged without it."""
+        counts = [len(b) for b in boxes]
+        if not (self._appearance and sum(counts)):
+            return identities
+        weights = torch.cat([obj.appearance for obj in objects])  # type: ignore[misc]
+        looks = self.model.appearance.identity(image, torch.cat(boxes), weights)  # [objects, all boxes]
+        w = self.settings.appearance_weight
+        out, start = [], 0
+        for k, (identity, count) in enumerate(zip(identities, counts)):
+            out.append((1 - w) * identity + w * looks[k, start : start + count].to(identity))
+            start += count
+        return out
+
+    def _mix_appearance(self, image: Tensor, objects: list[_Object], picks: list[Optional[_Pick]]) -> None:
+        """Each winner's confidence mixed with the appearance verifier's answer for its box (appearance_weight)."""
+        chosen = [k for k, pick in enumerate(picks) if pick is not None]
+        if not (chosen and self._appearance):
+            return
+        boxes = [picks[k].box[None] for k in chosen]  # type: ignore[union-attr]
+        identities = [boxes[i].new_tensor([picks[k].confidence]) for i, k in enumerate(chosen)]  # type: ignore[union-attr]
+        for k, mixed in zip(chosen, self._with_appearance(image, [objects[k] for k in chosen], boxes, identities)):
+            picks[k].confidence = float(mixed[0])  # type: ignore[union-attr]
 
     def _smoothed(
         self, encoded: Encoded, objects: list[_Object], found: list[Candidates], windows: list[Window], inputs: list[int]

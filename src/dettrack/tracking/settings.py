@@ -28,6 +28,11 @@ class TrackingSettings:
         class or size; models without a verifier report their score); "presence": the network's
         score for an object at the answer (the light family's largest COCO class probability
         under the template's attention), which tells "an object is here" more than "it is mine".
+    appearance_weight: with a model that verifies identity and holds an appearance verifier (the
+        light family's `appearance`: a frozen ImageNet network's view of the box, solved against
+        the template frame as the identity is), the confidence is (1 - w) x the identity + w x
+        that verifier's answer (0: the identity alone). Two views that were trained on different
+        data disagree where each alone is unsure: a look-alike, an object no COCO class names.
     identity_weight: with a model that verifies identity (confidence "identity"), the best few
         candidates by the motion prior are re-ranked by (1 - w) x their ranking score + w x their
         identity, so that a look-alike scoring as high as the object does not take the track (0:
@@ -100,6 +105,7 @@ class TrackingSettings:
 
     presence_threshold: float = 0.3
     confidence: str = "identity"
+    appearance_weight: float = 0.0
     identity_weight: float = 0.0
     follow_threshold: float = 0.3
     context: float = 2.5
@@ -124,7 +130,7 @@ class TrackingSettings:
     redetect_width: float = 2.5
 
     def __post_init__(self) -> None:
-        for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold", "template_update", "box_calibration", "identity_weight", "update_threshold"):
+        for name in ("presence_threshold", "follow_threshold", "window_influence", "mask_threshold", "template_update", "box_calibration", "identity_weight", "update_threshold", "appearance_weight"):
             _in_range(name, getattr(self, name), 0.0, 1.0)
         _in_range("hold_ratio", self.hold_ratio, 0.0, 1.0, high_open=True)
         _in_range("size_rate", self.size_rate, 0.0, 1.0, low_open=True)

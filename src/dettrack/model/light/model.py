@@ -28,6 +28,7 @@ from torchvision.ops import MultiScaleRoIAlign
 from ...boxes import xyxy_to_xywh
 from ...crops import crop_images, letterbox, search_window
 from ...tracking.settings import TrackingSettings
+from ..appearance import AppearanceVerifier
 from ..attention import reweight
 from ..interface import Candidates, Encoded, Window
 from ..template import TemplateBuilder
@@ -71,6 +72,10 @@ class LightDetTrack(nn.Module):
             summing to 1), and the ranking reads each cell's class logits weighted by that
             profile: an object of another kind no longer outranks the target for being more of
             an object. The presence term stays the largest class probability.
+        appearance: hold an appearance verifier (model/appearance.py: a frozen ImageNet
+            MobileNetV2 and a ridge on its view of each box), whose answer the session mixes into
+            the confidence by the tracking setting appearance_weight. Its weights come from
+            build_light_model's appearance file, or from the checkpoint.
     """
 
     family = FAMILY
@@ -85,6 +90,7 @@ class LightDetTrack(nn.Module):
         track_strides: Sequence[int] = (16, 32),
         spatial_filter: float = 0.5,
         class_profile: float = 0.5,
+        appearance: bool = False,
     ) -> None:
         super().__init__()
         if input_size % 32 or input_size < 64:
@@ -127,6 +133,9 @@ class LightDetTrack(nn.Module):
         }
         if class_profile:
             self.config["class_profile"] = self.class_profile
+        self.appearance = AppearanceVerifier() if appearance else None
+        if appearance:
+            self.config["appearance"] = True
         self.tracking_defaults: dict[str, Any] = {}
         self._layout: Optional[tuple[tuple[bool, bool], TemplateLayout]] = None
         self._teacher: list[NanoDet] = []  # the original detector, frozen, for distillation (not part of the model)
@@ -148,6 +157,14 @@ class LightDetTrack(nn.Module):
             )
             self._layout = (key, TemplateLayout(sizes))
         return self._layout[1]
+
+    def add_appearance(self, source: str) -> None:
+        """Hold an appearance verifier of the MobileNetV2 weights `source` (AppearanceVerifier.load_imagenet)
+        from now on, saved with the model (`dettrack export --appearance`)."""
+        verifier = AppearanceVerifier()
+        verifier.load_imagenet(source)
+        self.appearance = verifier.to(next(self.parameters()).device)
+        self.config["appearance"] = True
 
     @property
     def tracking_settings(self) -> TrackingSettings:
@@ -410,7 +427,10 @@ class LightDetTrack(nn.Module):
         loading it seeds the cache and its first run exports nothing."""
         side = self.mask_pool.output_size[0]
         example = torch.zeros(1, self.detector.neck.out_channels, side, side)
-        return runtime.graphs_of(self.detector, self.mask_net, example)
+        graphs = runtime.graphs_of(self.detector, self.mask_net, example)
+        if self.appearance is not None:
+            graphs.update(self.appearance.graphs())
+        return graphs
 
     # -- internals ---------------------------------------------------------------------
 
@@ -479,13 +499,19 @@ def clip(boxes: Tensor, frame_size: tuple[int, int]) -> Tensor:
     return boxes
 
 
-def build_light_model(detector_weights: Optional[str] = None, teacher: bool = True, **options: Any) -> LightDetTrack:
+def build_light_model(
+    detector_weights: Optional[str] = None, teacher: bool = True, appearance: Optional[str] = None, **options: Any
+) -> LightDetTrack:
     """A LightDetTrack whose detector comes from the NanoDet-m ONNX file `detector_weights` (the
-    original detector also becomes its frozen distillation teacher when `teacher`); options go
-    to LightDetTrack (input_size, num_negatives, ridge_lambda, mask_channels)."""
+    original detector also becomes its frozen distillation teacher when `teacher`) and, with
+    `appearance` (a MobileNetV2 weights file in torchvision's layout, or a torchvision weights
+    name), an appearance verifier of those weights; options go to LightDetTrack (input_size,
+    num_negatives, ridge_lambda, mask_channels)."""
     from .converter import load_nanodet_onnx
 
     model = LightDetTrack(**options)
+    if appearance:
+        model.add_appearance(str(appearance))
     if detector_weights is not None:
         load_nanodet_onnx(detector_weights, model.detector)
         if teacher:

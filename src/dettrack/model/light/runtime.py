@@ -16,7 +16,7 @@ import warnings
 import weakref
 from collections import OrderedDict
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Optional
 
 import torch
 from torch import Tensor, nn
@@ -39,14 +39,16 @@ class _Pyramid(nn.Module):
 
 class OnnxModule:
     """A module's forward on CPU tensors, computed by onnxruntime from its export with dynamic batch
-    and spatial sizes (no gradients)."""
+    and spatial sizes (no gradients), on `threads` threads (default: PyTorch's count)."""
 
-    def __init__(self, module: nn.Module, examples: tuple[Tensor, ...], inputs: list[str], outputs: list[str]) -> None:
+    def __init__(
+        self, module: nn.Module, examples: tuple[Tensor, ...], inputs: list[str], outputs: list[str], threads: Optional[int] = None
+    ) -> None:
         import onnxruntime
 
         graph = _exported(module, examples, inputs, outputs)
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = torch.get_num_threads()
+        options.intra_op_num_threads = threads or torch.get_num_threads()
         options.log_severity_level = 3
         # no spinning after a run: PyTorch's own threads do the rest of the step on the same cores
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")

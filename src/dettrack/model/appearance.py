@@ -1,0 +1,163 @@
+"""The appearance verifier: whether a box shows the object, judged by an ImageNet network's view of its pixels.
+
+The identity verifier (light/verifier.py) reads the tracker's own pyramid, which was trained on
+COCO's 80 classes and a few dozen videos; on a look-alike, or a thing no COCO class names, its
+answer is least sure. This verifier asks the same question with the same closed-form ridge
+regression (the object against the rest of its template frame) on another view of the pixels: a
+frozen ImageNet-1k MobileNetV2, trained on 1000 classes and untouched by the tracker's training.
+Each box's pixels are resampled to PATCH x PATCH; its descriptor is the last block's 1280 channels
+averaged over the patch beside the stride-16 block's 96 channels pooled into 2 x 2 bins, each part
+L2-normalised. Positives are the box and eight shifts and rescalings of it; negatives are boxes of
+its size (and 0.7x, 1.4x) on a grid over the whole template frame. The answer is scaled so that the
+positives give 1 on average: about 1 for the object, about 0 for the rest of the frame. No weights
+are learned. On onnxruntime (one thread) a box costs about 1.5 ms; with its cut-out and pooling, an
+object about 3.5 ms a frame.
+"""
+
+from typing import Callable
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+from torchvision.models import MobileNet_V2_Weights, mobilenet_v2
+from torchvision.ops import box_iou, roi_align
+
+from .template import calibrate_template, relative_lambda, ridge_template
+
+PATCH = 96  # side of the patch each box is resampled to
+MID_BLOCKS = 14  # the trunk's blocks up to the stride-16, 96-channel map (the second part of the descriptor)
+LAMBDA = 0.05  # ridge strength relative to the samples' mean squared norm (2: two unit parts)
+GRID = 5  # negatives: the box centred on GRID x GRID points of the frame, at three scales
+NEGATIVE_IOU = 0.3  # a negative overlaps the object by less than this
+FEW_PATCHES = 4  # up to this many patches at once run on one onnxruntime thread
+# ImageNet's normalisation, for RGB in [0, 1]
+MEAN = (0.485, 0.456, 0.406)
+STD = (0.229, 0.224, 0.225)
+
+
+class AppearanceVerifier(nn.Module):
+    """A frozen ImageNet MobileNetV2 trunk (torchvision's layout) and the ridge verifier on its descriptors.
+
+    Load its weights with load_imagenet (a file in torchvision's layout, or torchvision's own
+    weights by name, downloaded when asked for); a checkpoint that holds one restores it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trunk = mobilenet_v2(weights=None).features
+        self.requires_grad_(False)
+        self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(STD).view(1, 3, 1, 1), persistent=False)
+        # the two maps as one module for onnxruntime, kept out of the module tree (no second copy in state_dict)
+        object.__setattr__(self, "maps", _TwoMaps(self.trunk))
+        self.runtime = "onnxruntime"  # on CPU when onnxruntime is installed ("torch": never)
+
+    def load_imagenet(self, source: str) -> None:
+        """Weights from `source`: a state dict file in torchvision's mobilenet_v2 layout (features.*
+        keys; a classifier is ignored), or a torchvision weights name such as IMAGENET1K_V1
+        (downloaded by torchvision, the one download a user asks for)."""
+        if source in MobileNet_V2_Weights.__members__:
+            state = MobileNet_V2_Weights[source].get_state_dict(progress=True)
+        else:
+            try:
+                state = torch.load(source, map_location="cpu", weights_only=True)
+            except FileNotFoundError:
+                raise FileNotFoundError(f"{source}: MobileNetV2 weights not found (a file, or one of {', '.join(MobileNet_V2_Weights.__members__)})") from None
+            except Exception as err:
+                raise ValueError(f"{source}: not a readable MobileNetV2 state dict: {err}") from None
+        trunk = {k[len("features.") :]: v for k, v in state.items() if k.startswith("features.")}
+        missing = sorted(set(self.trunk.state_dict()) - set(trunk))
+        if not trunk or missing:
+            raise ValueError(f"{source}: not MobileNetV2 weights in torchvision's layout (missing {', '.join(missing[:3]) or 'features.*'})")
+        self.trunk.load_state_dict(trunk)
+
+    def describe(self, image: Tensor, boxes: Tensor) -> Tensor:
+        """Descriptors [K, 1664] of xyxy boxes [K, 4] (frame pixels) of an RGB image [3, H, W] in [0, 1]."""
+        patches = roi_align(*_around(image, boxes.float()), PATCH, 1.0, 2, True)
+        mid, top = self._maps(patches)((patches - self.mean) / self.std)
+        parts = (top.mean((2, 3)), F.adaptive_avg_pool2d(mid, 2).flatten(1))
+        return torch.cat([F.normalize(p, dim=1) for p in parts], 1)
+
+    def solve(self, image: Tensor, box: Tensor) -> Tensor:
+        """The ridge weights [1664] of the object in xyxy `box` [4] on its template frame `image`."""
+        positives, negatives = sample_boxes(box.float(), image.shape[-2:])
+        found = self.describe(image, torch.cat([positives, negatives]))
+        positives, negatives = found[None, : len(positives)], found[None, len(positives) :]
+        weights = ridge_template(positives, negatives, relative_lambda(positives, negatives, LAMBDA))
+        return calibrate_template(weights, positives)[0]
+
+    def identity(self, image: Tensor, boxes: Tensor, weights: Tensor) -> Tensor:
+        """[W, K]: how much each of the xyxy boxes [K, 4] of `image` looks like each object whose
+        ridge weights are the rows of weights [W, 1664], clamped to [0, 1]."""
+        if not len(boxes) or not len(weights):
+            return boxes.new_zeros(len(weights), len(boxes))
+        return (weights.float() @ self.describe(image, boxes).T).clamp(0, 1)
+
+    def _maps(self, patches: Tensor) -> Callable[[Tensor], tuple[Tensor, Tensor]]:
+        """The trunk's two maps: by onnxruntime for CPU inference without gradients, else by PyTorch."""
+        if self.runtime == "onnxruntime" and patches.device.type == "cpu" and not torch.is_grad_enabled():
+            from .light import runtime
+
+            if runtime.available():
+                example = torch.zeros(1, 3, PATCH, PATCH)
+                # a frame's patch or two on one thread (waking a second costs more than it saves), a
+                # template frame's samples on PyTorch's threads: two sessions, cached under two keys
+                few = len(patches) <= FEW_PATCHES
+                threads = 1 if few else None
+                build = lambda: runtime.OnnxModule(self.maps, (example,), ["patches"], ["mid", "top"], threads)  # noqa: E731
+                runner = runtime.cached(self.trunk if few else self.maps, build)
+                return lambda patches: tuple(runner(patches))  # type: ignore[return-value]
+        return self.maps
+
+    def graphs(self) -> dict[str, bytes]:
+        """The onnxruntime graph of these weights by its cache name (what a checkpoint ships)."""
+        from .light import runtime
+
+        example = torch.zeros(1, 3, PATCH, PATCH)
+        return {runtime.graph_name(self.maps, ["patches"], ["mid", "top"]): runtime.export_graph(self.maps, (example,), ["patches"], ["mid", "top"])}
+
+
+class _TwoMaps(nn.Module):
+    """The trunk's stride-16 map (after MID_BLOCKS blocks) and its last map."""
+
+    def __init__(self, trunk: nn.Sequential) -> None:
+        super().__init__()
+        self.trunk = trunk
+
+    def forward(self, patches: Tensor) -> tuple[Tensor, Tensor]:
+        mid = self.trunk[:MID_BLOCKS](patches)
+        return mid, self.trunk[MID_BLOCKS:](mid)
+
+
+def sample_boxes(box: Tensor, frame_size: "torch.Size | tuple[int, int]") -> tuple[Tensor, Tensor]:
+    """Positive boxes [9, 4] (the xyxy box, shifted by a tenth of its size and rescaled by 0.9 and
+    1.1) and negative ones (its size, 0.7x and 1.4x on a GRID x GRID grid of the frame, overlapping
+    it by less than NEGATIVE_IOU) for the verifier of the object in `box` on a frame of (H, W)."""
+    height, width = int(frame_size[0]), int(frame_size[1])
+    x1, y1, x2, y2 = box.tolist()
+    w, h, cx, cy = x2 - x1, y2 - y1, (x1 + x2) / 2, (y1 + y2) / 2
+    steps = [(-0.1, 0.0, 1.0), (0.1, 0.0, 1.0), (0.0, -0.1, 1.0), (0.0, 0.1, 1.0), (-0.1, -0.1, 0.9), (0.1, 0.1, 0.9), (-0.1, 0.1, 1.1), (0.1, -0.1, 1.1)]
+    shifts = box.new_tensor(steps)
+    positives = torch.cat([box[None], _boxes(cx + shifts[:, 0] * w, cy + shifts[:, 1] * h, shifts[:, 2] * w, shifts[:, 2] * h)])
+    xs = torch.linspace(0, width, GRID + 2)[1:-1].tolist()
+    ys = torch.linspace(0, height, GRID + 2)[1:-1].tolist()
+    grid = box.new_tensor([(px, py, s) for py in ys for px in xs for s in (0.7, 1.0, 1.4)])
+    negatives = _boxes(grid[:, 0], grid[:, 1], grid[:, 2] * w, grid[:, 2] * h)
+    return positives, negatives[box_iou(negatives, box[None])[:, 0] < NEGATIVE_IOU]
+
+
+def _around(image: Tensor, boxes: Tensor) -> tuple[Tensor, list[Tensor]]:
+    """The part of image [3, H, W] the boxes [K, 4] cover, as one contiguous batch, and the boxes
+    in its pixels: RoIAlign on a whole frame in the session's (channels-last) layout copies the frame."""
+    height, width = image.shape[-2:]
+    x1, y1 = (int(max(0.0, float(v) - 1)) for v in boxes[:, :2].min(0).values)
+    x2 = min(int(width), int(float(boxes[:, 2].max())) + 2)
+    y2 = min(int(height), int(float(boxes[:, 3].max())) + 2)
+    if x2 <= x1 or y2 <= y1:  # wholly outside the frame: the patches are black
+        return image.new_zeros(1, 3, 1, 1), [boxes - boxes.new_tensor([x1, y1, x1, y1]) - 1e4]
+    part = image[None, :, y1:y2, x1:x2].float().contiguous()
+    return part, [boxes - boxes.new_tensor([x1, y1, x1, y1])]
+
+
+def _boxes(cx: Tensor, cy: Tensor, w: Tensor, h: Tensor) -> Tensor:
+    return torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], 1)
