@@ -104,10 +104,9 @@ class TemplateTracker(StreamSession):
         xywh = tuple(xyxy_to_xywh(box).tolist())
         with _eval(self.model):
             template = self.model.make_template(self._template_encoding(image, xywh), box[None]).float()
+            looks = self.model.appearance.solve(image, box)[None] if self._appearance else None
         smoother = TemporalSmoother() if self.settings.smoothing else None
-        obj = _Object(template, xywh, self.settings.context, smoother)
-        if self._appearance:
-            obj.appearance = self.model.appearance.solve(image, box)[None]
+        obj = _Object(template, xywh, self.settings.context, smoother, appearance=looks)
         if self.settings.box_calibration:
             obj.calibration = self._calibration(image, obj, box)
         self.objects[obj_id] = obj
