@@ -109,7 +109,8 @@ def main() -> None:
         print("| tracker | frames | AUC right/wrong |\n|---|---|---|")
         for name in rows:
             if name in pooled:
-                print(f"| {name} | {score_as_reported(pooled[name]).frames} | {score_as_reported(pooled[name]).auc_right_wrong:.3f} |")
+                scores = score_as_reported(pooled[name])
+                print(f"| {name} | {scores.frames} | {scores.auc_right_wrong:.3f} |")
     if args.plot:
         path = curve_plot(Path(args.plot), curves, "Held-out look-alike clips", "Overlap threshold", "Success rate", "AO")
         print(f"\nsuccess plot: {path}")

@@ -8,7 +8,8 @@ from torchvision.ops import box_iou
 
 import dettrack
 from dettrack.crops import search_window
-from dettrack.model.light.verifier import sample_boxes, solve_verifier
+from dettrack.model.light.verifier import sample_boxes
+from dettrack.model.template import solve_verifier
 from dettrack.tracking.session import TemplateTracker, _sizes
 from dettrack.tracking.settings import TrackingSettings
 

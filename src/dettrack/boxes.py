@@ -5,7 +5,7 @@ from typing import Sequence
 import numpy as np
 import torch
 from torch import Tensor
-from torchvision.ops import box_iou
+from torchvision.ops import box_convert, box_iou
 
 
 def xywh_to_xyxy(boxes: Tensor) -> Tensor:
@@ -16,6 +16,11 @@ def xywh_to_xyxy(boxes: Tensor) -> Tensor:
 def xyxy_to_xywh(boxes: Tensor) -> Tensor:
     x1, y1, x2, y2 = boxes.unbind(-1)
     return torch.stack([x1, y1, x2 - x1, y2 - y1], dim=-1)
+
+
+def centred_boxes(cx: Tensor, cy: Tensor, w: Tensor, h: Tensor) -> Tensor:
+    """xyxy boxes [K, 4] from centres and sizes [K] (torchvision's cxcywh)."""
+    return box_convert(torch.stack([cx, cy, w, h], 1), "cxcywh", "xyxy")
 
 
 def iou_matrix(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]]) -> np.ndarray:

@@ -14,6 +14,7 @@ are learned. On onnxruntime (one thread) a box costs about 1.5 ms; with its cut-
 object about 3.5 ms a frame.
 """
 
+import math
 from typing import Callable
 
 import torch
@@ -22,7 +23,8 @@ from torch.nn import functional as F
 from torchvision.models import MobileNet_V2_Weights, mobilenet_v2
 from torchvision.ops import box_iou, roi_align
 
-from .template import calibrate_template, relative_lambda, ridge_template
+from ..boxes import centred_boxes
+from .template import solve_verifier
 
 PATCH = 96  # side of the patch each box is resampled to
 MID_BLOCKS = 14  # the trunk's blocks up to the stride-16, 96-channel map (the second part of the descriptor)
@@ -82,9 +84,7 @@ class AppearanceVerifier(nn.Module):
         """The ridge weights [1664] of the object in xyxy `box` [4] on its template frame `image`."""
         positives, negatives = sample_boxes(box.float(), image.shape[-2:])
         found = self.describe(image, torch.cat([positives, negatives]))
-        positives, negatives = found[None, : len(positives)], found[None, len(positives) :]
-        weights = ridge_template(positives, negatives, relative_lambda(positives, negatives, LAMBDA))
-        return calibrate_template(weights, positives)[0]
+        return solve_verifier(found[: len(positives)], found[len(positives) :], LAMBDA)
 
     def identity(self, image: Tensor, boxes: Tensor, weights: Tensor) -> Tensor:
         """[W, K]: how much each of the xyxy boxes [K, 4] of `image` looks like each object whose
@@ -138,26 +138,22 @@ def sample_boxes(box: Tensor, frame_size: "torch.Size | tuple[int, int]") -> tup
     w, h, cx, cy = x2 - x1, y2 - y1, (x1 + x2) / 2, (y1 + y2) / 2
     steps = [(-0.1, 0.0, 1.0), (0.1, 0.0, 1.0), (0.0, -0.1, 1.0), (0.0, 0.1, 1.0), (-0.1, -0.1, 0.9), (0.1, 0.1, 0.9), (-0.1, 0.1, 1.1), (0.1, -0.1, 1.1)]
     shifts = box.new_tensor(steps)
-    positives = torch.cat([box[None], _boxes(cx + shifts[:, 0] * w, cy + shifts[:, 1] * h, shifts[:, 2] * w, shifts[:, 2] * h)])
+    positives = torch.cat([box[None], centred_boxes(cx + shifts[:, 0] * w, cy + shifts[:, 1] * h, shifts[:, 2] * w, shifts[:, 2] * h)])
     xs = torch.linspace(0, width, GRID + 2)[1:-1].tolist()
     ys = torch.linspace(0, height, GRID + 2)[1:-1].tolist()
     grid = box.new_tensor([(px, py, s) for py in ys for px in xs for s in (0.7, 1.0, 1.4)])
-    negatives = _boxes(grid[:, 0], grid[:, 1], grid[:, 2] * w, grid[:, 2] * h)
+    negatives = centred_boxes(grid[:, 0], grid[:, 1], grid[:, 2] * w, grid[:, 2] * h)
     return positives, negatives[box_iou(negatives, box[None])[:, 0] < NEGATIVE_IOU]
 
 
 def _around(image: Tensor, boxes: Tensor) -> tuple[Tensor, list[Tensor]]:
-    """The part of image [3, H, W] the boxes [K, 4] cover, as one contiguous batch, and the boxes
-    in its pixels: RoIAlign on a whole frame in the session's (channels-last) layout copies the frame."""
-    height, width = image.shape[-2:]
-    x1, y1 = (int(max(0.0, float(v) - 1)) for v in boxes[:, :2].min(0).values)
-    x2 = min(int(width), int(float(boxes[:, 2].max())) + 2)
-    y2 = min(int(height), int(float(boxes[:, 3].max())) + 2)
-    if x2 <= x1 or y2 <= y1:  # wholly outside the frame: the patches are black
-        return image.new_zeros(1, 3, 1, 1), [boxes - boxes.new_tensor([x1, y1, x1, y1]) - 1e4]
+    """The part of image [3, H, W] the boxes [K, 4] cover (at least one pixel), as one contiguous
+    batch, and the boxes in its pixels: RoIAlign on a whole frame in the session's (channels-last)
+    layout copies the frame."""
+    height, width = int(image.shape[-2]), int(image.shape[-1])
+    x1 = min(max(0, math.floor(float(boxes[:, 0].min())) - 1), width - 1)
+    y1 = min(max(0, math.floor(float(boxes[:, 1].min())) - 1), height - 1)
+    x2 = max(min(width, math.ceil(float(boxes[:, 2].max())) + 1), x1 + 1)
+    y2 = max(min(height, math.ceil(float(boxes[:, 3].max())) + 1), y1 + 1)
     part = image[None, :, y1:y2, x1:x2].float().contiguous()
     return part, [boxes - boxes.new_tensor([x1, y1, x1, y1])]
-
-
-def _boxes(cx: Tensor, cy: Tensor, w: Tensor, h: Tensor) -> Tensor:
-    return torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], 1)

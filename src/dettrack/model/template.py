@@ -19,6 +19,8 @@ TEMPLATE_VARIANTS: tuple[str, ...] = ("center", "mean_pos", "mean_diff", "linreg
 
 # Pyramid levels the template is taken from: P2..P5 (P6/'pool' only gives negatives).
 K_MIN, K_MAX = 2, 5
+# box verifiers (light/verifier.py, appearance.py): ridge strength relative to the mean squared norm of a sample
+VERIFIER_LAMBDA = 0.1
 
 
 def fpn_level(boxes: Tensor, k_min: int = K_MIN, k_max: int = K_MAX) -> Tensor:
@@ -319,3 +321,12 @@ class TemplateBuilder(torch.nn.Module):
             f"variant={self.variant!r}, levels={self.levels!r}, num_negatives={self.num_negatives}, "
             f"ridge_lambda={self.ridge_lambda}, calibrate={self.calibrate}"
         )
+
+
+def solve_verifier(positives: Tensor, negatives: Tensor, scale: float = VERIFIER_LAMBDA) -> Tensor:
+    """A box verifier's ridge weights [D], answering 1 on positive descriptors [P, D] and 0 on
+    negative ones [N, D] (the ridge regression above, λ = scale x the samples' mean squared norm),
+    scaled so that the positives answer 1 on average."""
+    positives, negatives = positives[None], negatives[None]
+    weights = ridge_template(positives, negatives, relative_lambda(positives, negatives, scale))
+    return calibrate_template(weights, positives)[0]

@@ -145,9 +145,10 @@ class TemplateTracker(StreamSession):
         objects = [self.objects[i] for i in obj_ids]
         with _eval(self.model):
             encoded = self.model.encode(image, windows, self.settings.search_size)
-            found = self._identities(encoded, objects, [xyxy] * len(objects), list(range(len(windows))) * len(objects))
-            found = self._with_appearance(image, objects, [xyxy] * len(objects), found)
-        return torch.stack(found).cpu()
+            found = torch.stack(self._identities(encoded, objects, [xyxy] * len(objects), list(range(len(windows))) * len(objects)))
+            if self._appearance:  # every object's answers for the same boxes: each box described once
+                found = self._mixed(found, self._looks(image, objects, xyxy))
+        return found.cpu()
 
     def _calibration(self, image: Tensor, obj: _Object, box: Tensor) -> BoxCalibration:
         """How the given box differs from the one the session would answer on the template frame
@@ -229,7 +230,9 @@ class TemplateTracker(StreamSession):
                 continue
             top = c.scores.topk(min(IDENTITY_CANDIDATES, len(c.scores))).indices
             boxes = obj.calibration.apply(c.boxes[top])
-            identity = self._with_appearance(image, [obj], [boxes], self._identities(encoded, [obj], [boxes], [0]))[0]
+            identity = self._identities(encoded, [obj], [boxes], [0])[0]
+            if self._appearance:
+                identity = self._mixed(identity, self._looks(image, [obj], boxes)[0])
             best = int(identity.argmax())
             if float(identity[best]) < max(self.settings.redetect_threshold, results[ids[k]].score):
                 continue
@@ -323,30 +326,25 @@ class TemplateTracker(StreamSession):
         """Whether confidences mix in the model's appearance verifier (appearance_weight)."""
         return bool(self.settings.appearance_weight) and self._verifies and getattr(self.model, "appearance", None) is not None
 
-    def _with_appearance(self, image: Tensor, objects: list[_Object], boxes: list[Tensor], identities: list[Tensor]) -> list[Tensor]:
-        """Each object's identities of its (frame-pixel xyxy) boxes, mixed with the appearance
-        verifier's answers for the same boxes by appearance_weight; unchanged without it."""
-        counts = [len(b) for b in boxes]
-        if not (self._appearance and sum(counts)):
-            return identities
-        weights = torch.cat([obj.appearance for obj in objects])  # type: ignore[misc]
-        looks = self.model.appearance.identity(image, torch.cat(boxes), weights)  # [objects, all boxes]
-        w = self.settings.appearance_weight
-        out, start = [], 0
-        for k, (identity, count) in enumerate(zip(identities, counts)):
-            out.append((1 - w) * identity + w * looks[k, start : start + count].to(identity))
-            start += count
-        return out
+    def _looks(self, image: Tensor, objects: list[_Object], boxes: Tensor) -> Tensor:
+        """[objects, K]: the appearance verifier's answer for each (frame-pixel xyxy) box of boxes [K, 4], per object."""
+        return self.model.appearance.identity(image, boxes, torch.cat([obj.appearance for obj in objects]))  # type: ignore[misc]
+
+    def _mixed(self, identity: Tensor, looks: Tensor) -> Tensor:
+        """Identities mixed with the appearance verifier's answers for the same boxes, by appearance_weight."""
+        weight = self.settings.appearance_weight
+        return (1 - weight) * identity + weight * looks.to(identity)
 
     def _mix_appearance(self, image: Tensor, objects: list[_Object], picks: list[Optional[_Pick]]) -> None:
         """Each winner's confidence mixed with the appearance verifier's answer for its box (appearance_weight)."""
         chosen = [k for k, pick in enumerate(picks) if pick is not None]
         if not (chosen and self._appearance):
             return
-        boxes = [picks[k].box[None] for k in chosen]  # type: ignore[union-attr]
-        identities = [boxes[i].new_tensor([picks[k].confidence]) for i, k in enumerate(chosen)]  # type: ignore[union-attr]
-        for k, mixed in zip(chosen, self._with_appearance(image, [objects[k] for k in chosen], boxes, identities)):
-            picks[k].confidence = float(mixed[0])  # type: ignore[union-attr]
+        boxes = torch.stack([picks[k].box for k in chosen])  # type: ignore[union-attr]
+        looks = self._looks(image, [objects[k] for k in chosen], boxes).diagonal()  # each object's own winner
+        mixed = self._mixed(boxes.new_tensor([picks[k].confidence for k in chosen]), looks)  # type: ignore[union-attr]
+        for k, confidence in zip(chosen, mixed.tolist()):
+            picks[k].confidence = confidence  # type: ignore[union-attr]
 
     def _smoothed(
         self, encoded: Encoded, objects: list[_Object], found: list[Candidates], windows: list[Window], inputs: list[int]

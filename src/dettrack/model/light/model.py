@@ -31,7 +31,7 @@ from ...tracking.settings import TrackingSettings
 from ..appearance import AppearanceVerifier
 from ..attention import reweight
 from ..interface import Candidates, Encoded, Window
-from ..template import TemplateBuilder
+from ..template import TemplateBuilder, solve_verifier
 from . import runtime
 from .decode import cell_centres, decode_level, detections
 from .layout import TemplateLayout
@@ -39,7 +39,7 @@ from .passes import by_pass, crop_passes, cut_out, frame_passes
 from .spatial import FILTER_SIZE, FILTER_STRIDE, at_level, filter_responses, solve_filter
 from .training import detection_batch_losses, tracking_batch_losses
 from .nanodet import INPUT_SIZE, NUM_CLASSES, STRIDES, NanoDet
-from .verifier import VERIFIER_BINS, VERIFIER_STRIDE, describe, sample_boxes, solve_verifier
+from .verifier import VERIFIER_BINS, VERIFIER_STRIDE, describe, sample_boxes
 
 OTHER_OBJECTS = 100  # the template crop's detections (class-agnostic, above OTHER_SCORE) that are the verifier's negatives
 OTHER_SCORE = 0.05

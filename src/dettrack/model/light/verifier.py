@@ -16,11 +16,10 @@ import torch
 from torch import Tensor
 from torchvision.ops import box_iou, roi_align
 
-from ..template import calibrate_template, relative_lambda, ridge_template
+from ...boxes import centred_boxes
 
 VERIFIER_STRIDE = 8  # the pyramid level the descriptors pool from
 VERIFIER_BINS = 4  # RoIAlign output side: 4 x 4 bins x channels
-VERIFIER_LAMBDA = 0.1  # ridge strength relative to the mean squared norm of a sample (1: unit descriptors)
 GRID = 9  # negatives: the object's box centred on GRID x GRID points of the crop, at three scales
 NEGATIVE_IOU = 0.3  # a negative overlaps the object by less than this
 
@@ -40,22 +39,9 @@ def sample_boxes(box: Tensor, size: int, others: Tensor) -> tuple[Tensor, Tensor
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
     steps = [(dx, dy, s) for dx in (-0.1, 0.0, 0.1) for dy in (-0.1, 0.0, 0.1) for s in (0.9, 1.1)]
     shifts = torch.tensor(steps, device=box.device)
-    positives = torch.cat([box[None], _boxes(cx + shifts[:, 0] * w, cy + shifts[:, 1] * h, shifts[:, 2] * w, shifts[:, 2] * h)])
+    positives = torch.cat([box[None], centred_boxes(cx + shifts[:, 0] * w, cy + shifts[:, 1] * h, shifts[:, 2] * w, shifts[:, 2] * h)])
     points = torch.linspace(0, size, GRID + 2)[1:-1].tolist()
     grid = torch.tensor([(px, py, s) for py in points for px in points for s in (0.7, 1.0, 1.4)], device=box.device)
-    negatives = torch.cat([_boxes(grid[:, 0], grid[:, 1], grid[:, 2] * w, grid[:, 2] * h), others.float().reshape(-1, 4)])
+    negatives = torch.cat([centred_boxes(grid[:, 0], grid[:, 1], grid[:, 2] * w, grid[:, 2] * h), others.float().reshape(-1, 4)])
     negatives = negatives[box_iou(negatives, box[None])[:, 0] < NEGATIVE_IOU]
     return positives, negatives
-
-
-def solve_verifier(positives: Tensor, negatives: Tensor) -> Tensor:
-    """Ridge weights [D] answering 1 on positive descriptors [P, D] and 0 on negative ones [N, D]
-    (template.py's ridge regression, λ relative to the samples' energy), scaled so that the
-    positives answer 1 on average."""
-    positives, negatives = positives[None], negatives[None]
-    weights = ridge_template(positives, negatives, relative_lambda(positives, negatives, VERIFIER_LAMBDA))
-    return calibrate_template(weights, positives)[0]
-
-
-def _boxes(cx: Tensor, cy: Tensor, w: Tensor, h: Tensor) -> Tensor:
-    return torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], 1)
