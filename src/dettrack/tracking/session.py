@@ -15,6 +15,7 @@ from typing import Any, Hashable, Mapping, Optional, Sequence, Union
 
 import torch
 from torch import Tensor
+from torchvision.ops import nms
 
 from ..boxes import xyxy_to_xywh
 from ..masks import paste_binary_masks
@@ -37,8 +38,13 @@ SMOOTHED_CANDIDATES = 10
 # multiplied by on each held frame (after about 20 held frames it has halved)
 LEVEL_RATE = 0.1
 LEVEL_DECAY = 0.97
-# candidates per object whose identity is read: the best by the motion prior (identity_weight), the best of a re-detection crop by score (redetect_after)
+# candidates of a re-detection crop whose identity is read, the best by score (redetect_after)
 IDENTITY_CANDIDATES = 10
+# identity_weight: a winner whose confidence is below DOUBT is compared with up to RIVALS other
+# candidates, the best by the motion prior that overlap it and each other by less than RIVAL_IOU
+DOUBT = 0.5
+RIVALS = 3
+RIVAL_IOU = 0.5
 
 
 @dataclass
@@ -195,10 +201,13 @@ class TemplateTracker(StreamSession):
                     self._verify(encoded, objects, picks, inputs)
                 self._mix_appearance(image, objects, picks)
             else:
-                picks = self._picks(encoded, objects, found, windows, inputs)
+                ranks = [self._rank(o, c.boxes, c.scores, w) if len(c.scores) else None for o, c, w in zip(objects, found, windows)]
+                picks = self._picks(encoded, objects, found, ranks, inputs)
                 if self.settings.size_check and self._verifies:
                     self._check_sizes(encoded, objects, picks, inputs)
                 self._mix_appearance(image, objects, picks)
+                if self.settings.identity_weight and self._verifies:
+                    self._challenge(image, encoded, objects, found, ranks, picks, inputs)
                 if self.settings.masks:
                     self._add_masks(encoded, objects, picks, inputs)
             results = {}
@@ -273,29 +282,60 @@ class TemplateTracker(StreamSession):
         """The motion prior of the settings (span: the Hanning window's width in last-box sizes; ranking only)."""
         return MotionPrior(self.settings.window_influence, self.settings.scale_penalty, self.settings.size_rate, span)
 
-    def _picks(
-        self, encoded: Encoded, objects: list[_Object], found: list[Candidates], windows: list[Window], inputs: list[int]
-    ) -> list[Optional[_Pick]]:
-        """Each object's winner (None without candidates), ranked by the motion prior. With the
-        model's verifier the confidence it reports is the winner's identity, and with identity_weight
-        the best few candidates are re-ranked by their identity too (the object, not a look-alike)."""
-        ranks = [self._rank(o, c.boxes, c.scores, w) if len(c.scores) else None for o, c, w in zip(objects, found, windows)]
+    def _picks(self, encoded: Encoded, objects: list[_Object], found: list[Candidates], ranks: list[Optional[Tensor]], inputs: list[int]) -> list[Optional[_Pick]]:
+        """Each object's winner (None without candidates): the best by its ranking scores `ranks`
+        (the motion prior's). With the model's verifier the confidence it reports is the winner's identity."""
+        bests = [None if r is None else int(r.argmax()) for r in ranks]
         if not self._verifies:
-            bests = [None if r is None else int(r.argmax()) for r in ranks]
             return [None if b is None else _Pick(c.boxes[b], float(c.scores[b]), float(c.reported[b]), float(c.reported[b])) for b, c in zip(bests, found)]
-        weight = self.settings.identity_weight
-        count = IDENTITY_CANDIDATES if weight else 1
-        tops = [found[k].scores.new_zeros(0, dtype=torch.long) if r is None else r.topk(min(count, len(r))).indices for k, r in enumerate(ranks)]
-        identities = self._identities(encoded, objects, [c.boxes[t] for c, t in zip(found, tops)], inputs)
-        picks: list[Optional[_Pick]] = []
-        for c, r, top, identity in zip(found, ranks, tops, identities):
-            if r is None:
-                picks.append(None)
-                continue
-            j = int(((1 - weight) * r[top] + weight * identity).argmax())
-            best = int(top[j])
-            picks.append(_Pick(c.boxes[best], float(c.scores[best]), float(c.reported[best]), float(identity[j])))
+        chosen = [k for k, b in enumerate(bests) if b is not None]
+        identities = self._identities(encoded, [objects[k] for k in chosen], [found[k].boxes[bests[k]][None] for k in chosen], [inputs[k] for k in chosen])
+        picks: list[Optional[_Pick]] = [None] * len(objects)
+        for k, identity in zip(chosen, identities):
+            c, b = found[k], bests[k]
+            picks[k] = _Pick(c.boxes[b], float(c.scores[b]), float(c.reported[b]), float(identity[0]))
         return picks
+
+    def _challenge(
+        self, image: Tensor, encoded: Encoded, objects: list[_Object], found: list[Candidates], ranks: list[Optional[Tensor]], picks: list[Optional[_Pick]], inputs: list[int]
+    ) -> None:
+        """identity_weight: a winner whose confidence is below DOUBT is compared with its rivals
+        (up to RIVALS other candidates, the best by rank that overlap it and each other by less
+        than RIVAL_IOU) by (1 - w) x ranking score + w x confidence (identity and appearance
+        mixed, as answers report it); a rival that does better takes the answer. A look-alike that
+        the motion prior prefers does not keep the track when the object is in the crop too, and
+        an object back in view is taken again. Rivals that could not win even with the highest
+        confidence left to them are not looked at (the appearance patches are the cost)."""
+        weight, mix = self.settings.identity_weight, self.settings.appearance_weight if self._appearance else 0.0
+        hopes: dict[int, tuple[Tensor, Tensor, float]] = {}  # object -> its rivals, their identities, the winner's value
+        for k, pick in enumerate(picks):
+            if pick is None or pick.confidence >= DOUBT:
+                continue
+            c, r = found[k], ranks[k]
+            assert r is not None
+            own = (1 - weight) * float(r.max()) + weight * pick.confidence
+            index = nms(c.boxes, r, RIVAL_IOU)[1 : RIVALS + 1]  # best first: the winner, then its rivals
+            index = index[(1 - weight) * r[index] + weight > own]
+            if not len(index):
+                continue
+            identity = self._identities(encoded, [objects[k]], [c.boxes[index]], [inputs[k]])[0]
+            hopeful = (1 - weight) * r[index] + weight * ((1 - mix) * identity + mix) > own
+            if hopeful.any():
+                hopes[k] = (index[hopeful], identity[hopeful], own)
+        if mix and hopes:  # every object's rivals described in one batch
+            chosen = list(hopes)
+            boxes = torch.cat([found[k].boxes[hopes[k][0]] for k in chosen])
+            looks = self._looks(image, [objects[k] for k in chosen], boxes).split([len(hopes[k][0]) for k in chosen], 1)
+            for n, k in enumerate(chosen):
+                index, identity, own = hopes[k]
+                hopes[k] = (index, self._mixed(identity, looks[n][n]), own)
+        for k, (index, identity, own) in hopes.items():
+            c, r = found[k], ranks[k]
+            value = (1 - weight) * r[index] + weight * identity  # type: ignore[index]
+            j = int(value.argmax())
+            if float(value[j]) > own:
+                b = int(index[j])
+                picks[k] = _Pick(c.boxes[b], float(c.scores[b]), float(c.reported[b]), float(identity[j]))
 
     def _check_sizes(self, encoded: Encoded, objects: list[_Object], picks: list[Optional[_Pick]], inputs: list[int]) -> None:
         """Each winner takes, at its centre, whichever of its own size, the last answer's and their

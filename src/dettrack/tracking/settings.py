@@ -33,10 +33,12 @@ class TrackingSettings:
         the template frame as the identity is), the confidence is (1 - w) x the identity + w x
         that verifier's answer (0: the identity alone). Two views that were trained on different
         data disagree where each alone is unsure: a look-alike, an object no COCO class names.
-    identity_weight: with a model that verifies identity (confidence "identity"), the best few
-        candidates by the motion prior are re-ranked by (1 - w) x their ranking score + w x their
-        identity, so that a look-alike scoring as high as the object does not take the track (0:
-        the ranking score alone; the winner's identity is still its confidence).
+    identity_weight: with a model that verifies identity (confidence "identity"), a winner whose
+        confidence is below 0.5 is compared with up to three distinct rivals in its crop (the best
+        other candidates by the motion prior, non-overlapping) by (1 - w) x ranking score + w x
+        confidence, and the best takes the answer: a look-alike that the motion prior prefers
+        loses to the object beside it, and an object back in view is taken again (0: the ranking
+        score alone).
     follow_threshold: the tracked box moves to the winner when its confidence is at least this;
         below, the object is taken as lost and searched for where it was last seen (a lower bar
         than presence_threshold keeps following an object the network is unsure of).
