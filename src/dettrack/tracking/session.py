@@ -287,13 +287,12 @@ class TemplateTracker(StreamSession):
         (the motion prior's). With the model's verifier the confidence it reports is the winner's identity."""
         bests = [None if r is None else int(r.argmax()) for r in ranks]
         if not self._verifies:
-            return [None if b is None else _Pick(c.boxes[b], float(c.scores[b]), float(c.reported[b]), float(c.reported[b])) for b, c in zip(bests, found)]
+            return [None if b is None else _pick(c, b, float(c.reported[b])) for b, c in zip(bests, found)]
         chosen = [k for k, b in enumerate(bests) if b is not None]
         identities = self._identities(encoded, [objects[k] for k in chosen], [found[k].boxes[bests[k]][None] for k in chosen], [inputs[k] for k in chosen])
         picks: list[Optional[_Pick]] = [None] * len(objects)
         for k, identity in zip(chosen, identities):
-            c, b = found[k], bests[k]
-            picks[k] = _Pick(c.boxes[b], float(c.scores[b]), float(c.reported[b]), float(identity[0]))
+            picks[k] = _pick(found[k], bests[k], float(identity[0]))  # type: ignore[arg-type]
         return picks
 
     def _challenge(
@@ -307,19 +306,25 @@ class TemplateTracker(StreamSession):
         an object back in view is taken again. Rivals that could not win even with the highest
         confidence left to them are not looked at (the appearance patches are the cost)."""
         weight, mix = self.settings.identity_weight, self.settings.appearance_weight if self._appearance else 0.0
-        hopes: dict[int, tuple[Tensor, Tensor, float]] = {}  # object -> its rivals, their identities, the winner's value
+        rivals: dict[int, tuple[Tensor, float]] = {}  # doubted object -> its rivals that could win, the winner's value
         for k, pick in enumerate(picks):
             if pick is None or pick.confidence >= DOUBT:
                 continue
-            c, r = found[k], ranks[k]
+            r = ranks[k]
             assert r is not None
             own = (1 - weight) * float(r.max()) + weight * pick.confidence
-            index = nms(c.boxes, r, RIVAL_IOU)[1 : RIVALS + 1]  # best first: the winner, then its rivals
+            index = nms(found[k].boxes, r, RIVAL_IOU)[1 : RIVALS + 1]  # best first: the winner, then its rivals
             index = index[(1 - weight) * r[index] + weight > own]
-            if not len(index):
-                continue
-            identity = self._identities(encoded, [objects[k]], [c.boxes[index]], [inputs[k]])[0]
-            hopeful = (1 - weight) * r[index] + weight * ((1 - mix) * identity + mix) > own
+            if len(index):
+                rivals[k] = (index, own)
+        if not rivals:
+            return
+        chosen = list(rivals)
+        identities = self._identities(encoded, [objects[k] for k in chosen], [found[k].boxes[rivals[k][0]] for k in chosen], [inputs[k] for k in chosen])
+        hopes: dict[int, tuple[Tensor, Tensor, float]] = {}  # ... and their identities, once the best appearance could still lift them
+        for k, identity in zip(chosen, identities):
+            index, own = rivals[k]
+            hopeful = (1 - weight) * ranks[k][index] + weight * ((1 - mix) * identity + mix) > own  # type: ignore[index]
             if hopeful.any():
                 hopes[k] = (index[hopeful], identity[hopeful], own)
         if mix and hopes:  # every object's rivals described in one batch
@@ -330,12 +335,10 @@ class TemplateTracker(StreamSession):
                 index, identity, own = hopes[k]
                 hopes[k] = (index, self._mixed(identity, looks[n][n]), own)
         for k, (index, identity, own) in hopes.items():
-            c, r = found[k], ranks[k]
-            value = (1 - weight) * r[index] + weight * identity  # type: ignore[index]
+            value = (1 - weight) * ranks[k][index] + weight * identity  # type: ignore[index]
             j = int(value.argmax())
             if float(value[j]) > own:
-                b = int(index[j])
-                picks[k] = _Pick(c.boxes[b], float(c.scores[b]), float(c.reported[b]), float(identity[j]))
+                picks[k] = _pick(found[k], int(index[j]), float(identity[j]))
 
     def _check_sizes(self, encoded: Encoded, objects: list[_Object], picks: list[Optional[_Pick]], inputs: list[int]) -> None:
         """Each winner takes, at its centre, whichever of its own size, the last answer's and their
@@ -489,6 +492,11 @@ class TemplateTracker(StreamSession):
     def _widen(self, obj: _Object) -> None:
         """The object is taken as lost: its next crop grows by lost_growth (search_window stops it at twice the frame)."""
         obj.context = min(obj.context * self.settings.lost_growth, 8.0 * self.settings.context)
+
+
+def _pick(found: Candidates, index: int, confidence: float) -> _Pick:
+    """Candidate `index` of `found` as a winner reporting `confidence`."""
+    return _Pick(found.boxes[index], float(found.scores[index]), float(found.reported[index]), confidence)
 
 
 def _sizes(box: Tensor, last: Box) -> Tensor:
