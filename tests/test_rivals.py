@@ -56,3 +56,40 @@ def test_rivals_keep_the_person(overlaps):
     shipped = next(w for w in overlaps if w)
     assert min(overlaps[shipped][SWITCH - 1 :]) > 0.5
     assert np.mean(overlaps[shipped]) > np.mean(overlaps[0.0]) + 0.1
+
+
+def two_copies() -> tuple[np.ndarray, tuple[float, ...], tuple[float, ...]]:
+    """group1_3's first frame with its person pasted a second time 120 px to the right: two
+    identical objects, and their (x, y, w, h) boxes."""
+    image = frame(0).copy()
+    x, y, w, h = (int(round(v)) for v in np.loadtxt(GROUP / "groundtruth.txt", delimiter=",")[0])
+    image[y : y + h, x + 120 : x + 120 + w] = image[y : y + h, x : x + w]
+    return image, (x, y, w, h), (x + 120, y, w, h)
+
+
+@pytest.mark.parametrize("other_sure", [False, True])
+def test_a_rival_another_object_answers_without_doubt_is_not_taken(other_sure):
+    """Object a's doubted winner is background and its one rival is the copy that object b
+    answers: the rival takes a's answer only while b's own answer is doubted too (two tracks
+    do not swap onto one object). Real identities and appearance, crafted candidates."""
+    from dettrack.model.interface import Candidates
+    from dettrack.tracking.inputs import frame_to_tensor
+    from dettrack.tracking.session import TemplateTracker, _Pick
+
+    image, a, b = two_copies()
+    session = TemplateTracker(dettrack.load_model("pretrained"))
+    session.add(image, a, obj_id="a")
+    session.add(image, b, obj_id="b")
+    tensor = frame_to_tensor(image)
+    with torch.inference_mode():
+        encoded = session.model.encode(tensor)
+        background, copy = torch.tensor([20.0, 20.0, 40.0, 60.0]), xyxy(b)[0]
+        found = [Candidates(torch.stack([background, copy]), torch.tensor([0.9, 0.8])), Candidates(copy[None], torch.tensor([0.9]))]
+        ranks = [torch.tensor([1.0, 0.95]), torch.tensor([1.0])]
+        picks = [_Pick(background, 0.9, 0.9, 0.05), _Pick(copy, 0.9, 0.9, 0.9 if other_sure else 0.3)]
+        objects = [session.objects["a"], session.objects["b"]]
+        session._challenge(tensor, encoded, objects, found, ranks, picks, encoded.inputs_of(2))
+    taken = torch.equal(picks[0].box, copy)
+    assert taken != other_sure
+    if taken:
+        assert picks[0].confidence > 0.5  # the copy looks like a: why it would win

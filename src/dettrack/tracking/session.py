@@ -15,7 +15,7 @@ from typing import Any, Hashable, Mapping, Optional, Sequence, Union
 
 import torch
 from torch import Tensor
-from torchvision.ops import nms
+from torchvision.ops import box_iou, nms
 
 from ..boxes import xyxy_to_xywh
 from ..masks import paste_binary_masks
@@ -303,9 +303,13 @@ class TemplateTracker(StreamSession):
         than RIVAL_IOU) by (1 - w) x ranking score + w x confidence (identity and appearance
         mixed, as answers report it); a rival that does better takes the answer. A look-alike that
         the motion prior prefers does not keep the track when the object is in the crop too, and
-        an object back in view is taken again. Rivals that could not win even with the highest
-        confidence left to them are not looked at (the appearance patches are the cost)."""
+        an object back in view is taken again. A rival that another object of the session answers
+        without doubt (overlapping its winner by RIVAL_IOU or more) is that object's, not a
+        candidate: two tracks do not swap onto one object. Rivals that could not win even with the
+        highest confidence left to them are not looked at (the appearance patches are the cost)."""
         weight, mix = self.settings.identity_weight, self.settings.appearance_weight if self._appearance else 0.0
+        sure = [k for k, pick in enumerate(picks) if pick is not None and pick.confidence >= DOUBT]
+        owned = torch.stack([picks[k].box for k in sure]) if sure else None  # type: ignore[union-attr]
         rivals: dict[int, tuple[Tensor, float]] = {}  # doubted object -> its rivals that could win, the winner's value
         for k, pick in enumerate(picks):
             if pick is None or pick.confidence >= DOUBT:
@@ -315,6 +319,8 @@ class TemplateTracker(StreamSession):
             own = (1 - weight) * float(r.max()) + weight * pick.confidence
             index = nms(found[k].boxes, r, RIVAL_IOU)[1 : RIVALS + 1]  # best first: the winner, then its rivals
             index = index[(1 - weight) * r[index] + weight > own]
+            if owned is not None and len(index):  # a doubted object's box is never in `owned`: no self-exclusion
+                index = index[box_iou(found[k].boxes[index], owned).max(1).values < RIVAL_IOU]
             if len(index):
                 rivals[k] = (index, own)
         if not rivals:

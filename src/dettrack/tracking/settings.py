@@ -38,7 +38,8 @@ class TrackingSettings:
         other candidates by the motion prior, non-overlapping) by (1 - w) x ranking score + w x
         confidence, and the best takes the answer: a look-alike that the motion prior prefers
         loses to the object beside it, and an object back in view is taken again (0: the ranking
-        score alone).
+        score alone). A rival that another tracked object answers with confidence 0.5 or more
+        is that object's and is never taken.
     follow_threshold: the tracked box moves to the winner when its confidence is at least this;
         below, the object is taken as lost and searched for where it was last seen (a lower bar
         than presence_threshold keeps following an object the network is unsure of).
