@@ -9,7 +9,9 @@ from PIL import Image
 from torchvision.ops import box_iou
 
 import dettrack
-from dettrack.tracking.session import Tracker
+from dettrack.model.interface import Candidates
+from dettrack.tracking.inputs import frame_to_tensor
+from dettrack.tracking.session import TemplateTracker, Tracker, _Pick
 from conftest import shared_path
 
 GROUP = shared_path("data", "uav123_more", "group1_3")
@@ -58,7 +60,7 @@ def test_rivals_keep_the_person(overlaps):
     assert np.mean(overlaps[shipped]) > np.mean(overlaps[0.0]) + 0.1
 
 
-def two_copies() -> tuple[np.ndarray, tuple[float, ...], tuple[float, ...]]:
+def two_copies() -> tuple[np.ndarray, tuple[int, ...], tuple[int, ...]]:
     """group1_3's first frame with its person pasted a second time 120 px to the right: two
     identical objects, and their (x, y, w, h) boxes."""
     image = frame(0).copy()
@@ -72,10 +74,6 @@ def test_a_rival_another_object_answers_without_doubt_is_not_taken(other_sure):
     """Object a's doubted winner is background and its one rival is the copy that object b
     answers: the rival takes a's answer only while b's own answer is doubted too (two tracks
     do not swap onto one object). Real identities and appearance, crafted candidates."""
-    from dettrack.model.interface import Candidates
-    from dettrack.tracking.inputs import frame_to_tensor
-    from dettrack.tracking.session import TemplateTracker, _Pick
-
     image, a, b = two_copies()
     session = TemplateTracker(dettrack.load_model("pretrained"))
     session.add(image, a, obj_id="a")

@@ -308,6 +308,7 @@ class TemplateTracker(StreamSession):
         candidate: two tracks do not swap onto one object. Rivals that could not win even with the
         highest confidence left to them are not looked at (the appearance patches are the cost)."""
         weight, mix = self.settings.identity_weight, self.settings.appearance_weight if self._appearance else 0.0
+        value = lambda rank, confidence: (1 - weight) * rank + weight * confidence  # noqa: E731
         sure = [k for k, pick in enumerate(picks) if pick is not None and pick.confidence >= DOUBT]
         owned = torch.stack([picks[k].box for k in sure]) if sure else None  # type: ignore[union-attr]
         rivals: dict[int, tuple[Tensor, float]] = {}  # doubted object -> its rivals that could win, the winner's value
@@ -316,9 +317,9 @@ class TemplateTracker(StreamSession):
                 continue
             r = ranks[k]
             assert r is not None
-            own = (1 - weight) * float(r.max()) + weight * pick.confidence
+            own = value(float(r.max()), pick.confidence)
             index = nms(found[k].boxes, r, RIVAL_IOU)[1 : RIVALS + 1]  # best first: the winner, then its rivals
-            index = index[(1 - weight) * r[index] + weight > own]
+            index = index[value(r[index], 1.0) > own]
             if owned is not None and len(index):  # a doubted object's box is never in `owned`: no self-exclusion
                 index = index[box_iou(found[k].boxes[index], owned).max(1).values < RIVAL_IOU]
             if len(index):
@@ -330,7 +331,7 @@ class TemplateTracker(StreamSession):
         hopes: dict[int, tuple[Tensor, Tensor, float]] = {}  # ... and their identities, once the best appearance could still lift them
         for k, identity in zip(chosen, identities):
             index, own = rivals[k]
-            hopeful = (1 - weight) * ranks[k][index] + weight * ((1 - mix) * identity + mix) > own  # type: ignore[index]
+            hopeful = value(ranks[k][index], (1 - mix) * identity + mix) > own  # type: ignore[index]
             if hopeful.any():
                 hopes[k] = (index[hopeful], identity[hopeful], own)
         if mix and hopes:  # every object's rivals described in one batch
@@ -341,9 +342,9 @@ class TemplateTracker(StreamSession):
                 index, identity, own = hopes[k]
                 hopes[k] = (index, self._mixed(identity, looks[n][n]), own)
         for k, (index, identity, own) in hopes.items():
-            value = (1 - weight) * ranks[k][index] + weight * identity  # type: ignore[index]
-            j = int(value.argmax())
-            if float(value[j]) > own:
+            values = value(ranks[k][index], identity)  # type: ignore[index]
+            j = int(values.argmax())
+            if float(values[j]) > own:
                 picks[k] = _pick(found[k], int(index[j]), float(identity[j]))
 
     def _check_sizes(self, encoded: Encoded, objects: list[_Object], picks: list[Optional[_Pick]], inputs: list[int]) -> None:
