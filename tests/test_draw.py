@@ -4,6 +4,7 @@ import numpy as np
 
 from dettrack.types import TrackResult
 from dettrack.video import draw_results
+from dettrack.video.draw import Instance, draw_instances, mask_extent
 
 COLOUR = (230, 25, 75)  # object 0's colour
 
@@ -30,3 +31,18 @@ def test_masks_are_tinted_and_absent_objects_get_a_thin_box():
     assert (drawn[50, 50] != 200).any() and (drawn[50, 50] == drawn[45, 45]).all()  # tinted inside the mask
     assert (drawn[80, 100] == 200).all()  # the absent object's mask is not drawn
     assert (drawn[90, 80:110] != 200).any(axis=-1).all() and (drawn[91, 80:110] == 200).all()  # its box edge is, one pixel wide
+
+
+def test_masks_are_blended_in_their_extent_only():
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    ys, xs = np.mgrid[:120, :160]
+    mask = ((ys - 40) ** 2 + (xs - 50) ** 2 < 15**2) | ((ys > 90) & (ys < 100) & (xs > 130) & (xs < 150))  # a disc and a far blob
+    assert mask_extent(mask) == (slice(26, 100), slice(36, 150))
+    assert mask_extent(np.zeros_like(mask)) is None
+    drawn = draw_instances(frame, [Instance((0, 0, 5, 5), mask, "", COLOUR)], alpha=0.45)
+    expected = np.rint(frame[mask].astype(np.float32) * 0.55 + np.array(COLOUR, np.float32) * 0.45).astype(np.uint8)
+    assert (drawn[mask] == expected).all()  # the whole-frame blend, pixel for pixel
+    untouched = ~mask
+    untouched[:30, :30] = False  # the box and its label, drawn in the corner
+    assert (drawn[untouched] == frame[untouched]).all()

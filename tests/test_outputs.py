@@ -76,8 +76,8 @@ def test_a_background_writers_failure_is_raised_and_nothing_is_finalised(tmp_pat
     for index in range(2, 12):  # the queue keeps taking frames after the failure: add() never blocks forever
         try:
             writer.add(index, frame, {1: result})
-        except IndexError:
+        except ValueError:
             break
-    with pytest.raises(IndexError):
+    with pytest.raises(ValueError, match="frame 1: the mask of object 1 is 5x5"):
         writer.close()
     assert not (tmp_path / "1" / "boxes.txt").exists()  # the text outputs stay partial

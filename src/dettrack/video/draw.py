@@ -27,6 +27,15 @@ def colour_of(index: int) -> tuple[int, int, int]:
     return tuple(int(c) for c in _COLOURS[index % len(_COLOURS)])
 
 
+def mask_extent(mask: np.ndarray) -> Optional[tuple[slice, slice]]:
+    """The rows and columns an H x W bool mask covers, as slices (None when it is empty): indexing a
+    whole frame by a mask costs about 1 ms on 480p, indexing its extent a tenth of that."""
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    if not len(rows):
+        return None
+    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
+
+
 def draw_instances(frame: np.ndarray, instances: Sequence[Instance], alpha: float = 0.45) -> np.ndarray:
     """A copy of `frame` with every instance's mask tinted and its box and label drawn.
 
@@ -35,9 +44,13 @@ def draw_instances(frame: np.ndarray, instances: Sequence[Instance], alpha: floa
     """
     image = np.array(frame, dtype=np.uint8, order="C")  # a copy; only masked pixels are blended (in float)
     for inst in instances:
-        if inst.mask is not None:
-            tinted = image[inst.mask].astype(np.float32) * (1 - alpha) + np.array(inst.colour, np.float32) * alpha
-            image[inst.mask] = np.rint(tinted).astype(np.uint8)  # a convex blend of 0-255 values stays in range
+        if inst.mask is not None and inst.mask.shape != image.shape[:2]:
+            raise ValueError(f"the mask of {inst.label!r} is {inst.mask.shape[::-1]} (width, height), the frame {image.shape[1::-1]}")
+        extent = None if inst.mask is None else mask_extent(inst.mask)
+        if extent is not None:
+            region, mask = image[extent], inst.mask[extent]  # a view: blending it blends the image
+            tinted = region[mask].astype(np.float32) * (1 - alpha) + np.array(inst.colour, np.float32) * alpha
+            region[mask] = np.rint(tinted).astype(np.uint8)  # a convex blend of 0-255 values stays in range
     font_scale = max(0.4, min(frame.shape[:2]) / 720)
     text_width = max(1, round(2 * font_scale))
     pad = max(2, round(4 * font_scale))

@@ -24,7 +24,7 @@ from PIL import Image
 
 from ..io_utils import atomic_write
 from ..types import TrackResult
-from .draw import colour_of, draw_results
+from .draw import colour_of, draw_results, mask_extent
 from .writer import VideoWriter
 
 OUTPUTS = ("boxes", "json", "masks", "overlay", "mot")
@@ -102,6 +102,10 @@ class TrackWriter:
     def _write(
         self, frame_index: int, frame: np.ndarray, results: Mapping[Hashable, TrackResult], palette: Mapping[Hashable, int], names: Mapping[Hashable, str]
     ) -> None:
+        for obj_id, result in results.items():
+            if result.mask is not None and result.mask.shape != frame.shape[:2]:
+                shape = "x".join(str(v) for v in result.mask.shape[::-1])
+                raise ValueError(f"frame {frame_index}: the mask of object {obj_id!r} is {shape}, the frame {frame.shape[1]}x{frame.shape[0]}")
         for obj_id, result in results.items():
             self._box_line(obj_id, result)
         if self._json is not None:
@@ -193,8 +197,9 @@ class TrackWriter:
     def _mask_png(self, frame_index: int, size: tuple[int, int], results: Mapping[Hashable, TrackResult], palette: Mapping[Hashable, int]) -> None:
         label = np.zeros(size, np.uint8)
         for obj_id, result in results.items():
-            if result.present and result.mask is not None:
-                label[result.mask] = palette[obj_id]
+            extent = mask_extent(result.mask) if result.present and result.mask is not None else None
+            if extent is not None:
+                label[extent][result.mask[extent]] = palette[obj_id]
         image = Image.fromarray(label, mode="P")
         image.putpalette(_PALETTE)
         with atomic_write(self.folder / "masks" / f"{frame_index:05d}.png", "wb") as f:
