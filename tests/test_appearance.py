@@ -62,6 +62,24 @@ def test_the_object_later_answers_high_and_the_rest_of_the_frame_low(verifier):
     assert answers[1:].max() < 0.3, answers
 
 
+def test_objects_added_together_are_each_others_negatives_and_share_the_grid(verifier, monkeypatch):
+    image = frame_to_tensor(frame(0))
+    car = xyxy(truth()[0])
+    other = torch.tensor([176.0, 112.0, 199.0, 131.0])  # of the car's size: the frame's most car-like box away from it
+    alone = verifier.solve(image, car)
+    assert torch.equal(alone, verifier.solve(image, car[None])[0])  # one object: exactly its own samples
+    assert verifier.identity(image, other[None], alone[None])[0, 0] > 0.3
+    described = []
+    describe = verifier.describe
+    monkeypatch.setattr(verifier, "describe", lambda im, boxes: described.append(len(boxes)) or describe(im, boxes))
+    together = verifier.solve(image, torch.stack([car, other]))
+    separately = sum(len(torch.cat(sample_boxes(box, image.shape[-2:]))) for box in (car, other))
+    assert described == [described[0]] and described[0] < 0.6 * separately  # one grid for two objects of one size
+    answers = verifier.identity(image, torch.stack([car, other]), together)
+    assert answers[0, 0] > 0.8 and answers[1, 1] > 0.8, answers  # each is itself
+    assert answers[0, 1] < 0.15 and answers[1, 0] < 0.15, answers  # and not the other
+
+
 def test_positives_answer_one_on_average_and_negatives_avoid_the_object(verifier):
     image = frame_to_tensor(frame(0))
     box = xyxy(truth()[0])

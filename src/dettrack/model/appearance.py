@@ -31,6 +31,7 @@ MID_BLOCKS = 14  # the trunk's blocks up to the stride-16, 96-channel map (the s
 LAMBDA = 0.05  # ridge strength relative to the samples' mean squared norm (2: two unit parts)
 GRID = 5  # negatives: the box centred on GRID x GRID points of the frame, at three scales
 NEGATIVE_IOU = 0.3  # a negative overlaps the object by less than this
+SHARED_GRID = 1.25  # objects added together whose sizes differ by at most this factor share the grid's boxes
 FEW_PATCHES = 4  # up to this many patches at once run on one onnxruntime thread
 # ImageNet's normalisation, for RGB in [0, 1]
 MEAN = (0.485, 0.456, 0.406)
@@ -80,11 +81,26 @@ class AppearanceVerifier(nn.Module):
         parts = (top.mean((2, 3)), F.adaptive_avg_pool2d(mid, 2).flatten(1))
         return torch.cat([F.normalize(p, dim=1) for p in parts], 1)
 
-    def solve(self, image: Tensor, box: Tensor) -> Tensor:
-        """The ridge weights [1664] of the object in xyxy `box` [4] on its template frame `image`."""
-        positives, negatives = sample_boxes(box.float(), image.shape[-2:])
-        found = self.describe(image, torch.cat([positives, negatives]))
-        return solve_verifier(found[: len(positives)], found[len(positives) :], LAMBDA)
+    def solve(self, image: Tensor, boxes: Tensor) -> Tensor:
+        """The ridge weights [N, 1664] of the objects in xyxy boxes [N, 4] (one [4] box: [1664]), all
+        on their template frame `image`. Objects added together are each other's negatives, and
+        objects of about one size (within SHARED_GRID of each other) share the grid's boxes: ten
+        people of about one size cost the patches of about two objects alone. One object gets
+        exactly sample_boxes' samples."""
+        one = boxes.dim() == 1
+        boxes = boxes.float().reshape(-1, 4)
+        frame_size = image.shape[-2:]
+        positives = [positive_boxes(box) for box in boxes]
+        grid = torch.cat([grid_boxes(boxes[group[len(group) // 2]], frame_size) for group in size_groups(boxes, SHARED_GRID)])
+        candidates = torch.cat([grid, boxes]) if len(boxes) > 1 else grid  # the others' boxes too
+        negative = box_iou(candidates, boxes) < NEGATIVE_IOU  # [C, N]: a negative of which objects (never of its own)
+        used = negative.any(1)
+        found = self.describe(image, torch.cat([*positives, candidates[used]]))
+        count = len(positives[0])
+        negatives = found[len(boxes) * count :]
+        kept = negative[used]
+        weights = torch.stack([solve_verifier(found[i * count : (i + 1) * count], negatives[kept[:, i]], LAMBDA) for i in range(len(boxes))])
+        return weights[0] if one else weights
 
     def identity(self, image: Tensor, boxes: Tensor, weights: Tensor) -> Tensor:
         """[W, K]: how much each of the xyxy boxes [K, 4] of `image` looks like each object whose
@@ -130,20 +146,42 @@ class _TwoMaps(nn.Module):
 
 
 def sample_boxes(box: Tensor, frame_size: "torch.Size | tuple[int, int]") -> tuple[Tensor, Tensor]:
-    """Positive boxes [9, 4] (the xyxy box, shifted by a tenth of its size and rescaled by 0.9 and
-    1.1) and negative ones (its size, 0.7x and 1.4x on a GRID x GRID grid of the frame, overlapping
-    it by less than NEGATIVE_IOU) for the verifier of the object in `box` on a frame of (H, W)."""
-    height, width = int(frame_size[0]), int(frame_size[1])
+    """Positive boxes [9, 4] and negative ones (the grid's boxes overlapping it by less than
+    NEGATIVE_IOU) for the verifier of the object alone in xyxy `box` on a frame of (H, W)."""
+    negatives = grid_boxes(box, frame_size)
+    return positive_boxes(box), negatives[box_iou(negatives, box[None])[:, 0] < NEGATIVE_IOU]
+
+
+def positive_boxes(box: Tensor) -> Tensor:
+    """[9, 4]: the xyxy box, shifted by a tenth of its size and rescaled by 0.9 and 1.1."""
     x1, y1, x2, y2 = box.tolist()
     w, h, cx, cy = x2 - x1, y2 - y1, (x1 + x2) / 2, (y1 + y2) / 2
     steps = [(-0.1, 0.0, 1.0), (0.1, 0.0, 1.0), (0.0, -0.1, 1.0), (0.0, 0.1, 1.0), (-0.1, -0.1, 0.9), (0.1, 0.1, 0.9), (-0.1, 0.1, 1.1), (0.1, -0.1, 1.1)]
     shifts = box.new_tensor(steps)
-    positives = torch.cat([box[None], centred_boxes(cx + shifts[:, 0] * w, cy + shifts[:, 1] * h, shifts[:, 2] * w, shifts[:, 2] * h)])
+    return torch.cat([box[None], centred_boxes(cx + shifts[:, 0] * w, cy + shifts[:, 1] * h, shifts[:, 2] * w, shifts[:, 2] * h)])
+
+
+def grid_boxes(box: Tensor, frame_size: "torch.Size | tuple[int, int]") -> Tensor:
+    """[GRID * GRID * 3, 4]: boxes of the xyxy box's size, 0.7x and 1.4x centred on a GRID x GRID grid of a (H, W) frame."""
+    height, width = int(frame_size[0]), int(frame_size[1])
+    w, h = float(box[2] - box[0]), float(box[3] - box[1])
     xs = torch.linspace(0, width, GRID + 2)[1:-1].tolist()
     ys = torch.linspace(0, height, GRID + 2)[1:-1].tolist()
     grid = box.new_tensor([(px, py, s) for py in ys for px in xs for s in (0.7, 1.0, 1.4)])
-    negatives = centred_boxes(grid[:, 0], grid[:, 1], grid[:, 2] * w, grid[:, 2] * h)
-    return positives, negatives[box_iou(negatives, box[None])[:, 0] < NEGATIVE_IOU]
+    return centred_boxes(grid[:, 0], grid[:, 1], grid[:, 2] * w, grid[:, 2] * h)
+
+
+def size_groups(boxes: Tensor, ratio: float) -> list[list[int]]:
+    """Indices of xyxy boxes [N, 4] grouped by size (the square root of the area), smallest first,
+    each group's sizes within `ratio` of its smallest."""
+    sizes = ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).clamp(min=0).sqrt().tolist()
+    groups: list[list[int]] = []
+    for i in sorted(range(len(sizes)), key=sizes.__getitem__):
+        if groups and sizes[i] <= sizes[groups[-1][0]] * ratio:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
 
 
 def _around(image: Tensor, boxes: Tensor) -> tuple[Tensor, list[Tensor]]:

@@ -98,24 +98,28 @@ class TemplateTracker(StreamSession):
         """Start tracking an object given its box in `frame` (its template frame, not a tracked frame); returns its id."""
         if obj_id is None:
             obj_id = self._next_id()
-        self._add(self._check_frame(frame, f"template frame of object {obj_id!r}"), box_xywh, obj_id)
+        self._add(self._check_frame(frame, f"template frame of object {obj_id!r}"), {obj_id: box_xywh})
         return obj_id
 
     @torch.inference_mode()
-    def _add(self, image: Tensor, box_xywh: Sequence[float], obj_id: Hashable) -> None:
-        """add() on a checked [3, H, W] frame tensor."""
-        if obj_id in self.objects:
-            raise ValueError(f"object id {obj_id!r} is already tracked; remove it first or pick another id")
-        box = check_box(box_xywh, self.frame_size, name=f"box of object {obj_id!r}").to(self.device)
-        xywh = tuple(xyxy_to_xywh(box).tolist())
+    def _add(self, image: Tensor, boxes: Mapping[Hashable, Sequence[float]]) -> None:
+        """Objects {id: (x, y, w, h)} added on a checked [3, H, W] frame tensor; every box is checked
+        before any is added. Their appearance verifiers are solved together (each the others' negative)."""
+        checked = {}
+        for obj_id, box_xywh in boxes.items():
+            if obj_id in self.objects:
+                raise ValueError(f"object id {obj_id!r} is already tracked; remove it first or pick another id")
+            checked[obj_id] = check_box(box_xywh, self.frame_size, name=f"box of object {obj_id!r}").to(self.device)
         with _eval(self.model):
-            template = self.model.make_template(self._template_encoding(image, xywh), box[None]).float()
-            looks = self.model.appearance.solve(image, box)[None] if self._appearance else None
-        smoother = TemporalSmoother() if self.settings.smoothing else None
-        obj = _Object(template, xywh, self.settings.context, smoother, appearance=looks)
-        if self.settings.box_calibration:
-            obj.calibration = self._calibration(image, obj, box)
-        self.objects[obj_id] = obj
+            looks = self.model.appearance.solve(image, torch.stack(list(checked.values()))) if self._appearance else None
+            for k, (obj_id, box) in enumerate(checked.items()):
+                xywh = tuple(xyxy_to_xywh(box).tolist())
+                template = self.model.make_template(self._template_encoding(image, xywh), box[None]).float()
+                smoother = TemporalSmoother() if self.settings.smoothing else None
+                obj = _Object(template, xywh, self.settings.context, smoother, appearance=None if looks is None else looks[k : k + 1])
+                if self.settings.box_calibration:
+                    obj.calibration = self._calibration(image, obj, box)
+                self.objects[obj_id] = obj
 
     def start(self, frame: Frame, boxes: Mapping[Hashable, Sequence[float]]) -> dict[Hashable, TrackResult]:
         """Add the objects of `boxes` ({id: (x, y, w, h)}) on `frame`; returns each one's answer there:
@@ -123,8 +127,7 @@ class TemplateTracker(StreamSession):
         if not boxes:
             return {}
         image = self._check_frame(frame, f"template frame of object(s) {', '.join(map(repr, boxes))}")
-        for obj_id, box in boxes.items():
-            self._add(image, box, obj_id)
+        self._add(image, boxes)
         with _eval(self.model):
             return first_answers(self.model, image, boxes, self.settings.masks, self.settings.mask_threshold)
 
