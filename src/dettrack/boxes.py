@@ -29,3 +29,14 @@ def iou_matrix(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]]) -> np
         return xywh_to_xyxy(torch.as_tensor(np.asarray(boxes, dtype=np.float64).reshape(-1, 4)))
 
     return box_iou(xyxy(a), xyxy(b)).numpy()
+
+
+def size_groups(sizes: Sequence[float], ratio: float) -> list[list[int]]:
+    """Indices of sizes grouped greedily, smallest first, each group's sizes within `ratio` of its smallest."""
+    groups: list[list[int]] = []
+    for i in sorted(range(len(sizes)), key=sizes.__getitem__):
+        if groups and sizes[i] <= sizes[groups[-1][0]] * ratio:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups

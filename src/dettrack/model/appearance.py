@@ -23,7 +23,7 @@ from torch.nn import functional as F
 from torchvision.models import MobileNet_V2_Weights, mobilenet_v2
 from torchvision.ops import box_iou, roi_align
 
-from ..boxes import centred_boxes
+from ..boxes import centred_boxes, size_groups
 from .template import solve_verifier
 
 PATCH = 96  # side of the patch each box is resampled to
@@ -91,7 +91,7 @@ class AppearanceVerifier(nn.Module):
         boxes = boxes.float().reshape(-1, 4)
         frame_size = image.shape[-2:]
         positives = [positive_boxes(box) for box in boxes]
-        grid = torch.cat([grid_boxes(boxes[group[len(group) // 2]], frame_size) for group in size_groups(boxes, SHARED_GRID)])
+        grid = torch.cat([grid_boxes(boxes[group[len(group) // 2]], frame_size) for group in size_groups(_sides(boxes), SHARED_GRID)])
         candidates = torch.cat([grid, boxes]) if len(boxes) > 1 else grid  # the others' boxes too
         negative = box_iou(candidates, boxes) < NEGATIVE_IOU  # [C, N]: a negative of which objects (never of its own)
         used = negative.any(1)
@@ -171,17 +171,9 @@ def grid_boxes(box: Tensor, frame_size: "torch.Size | tuple[int, int]") -> Tenso
     return centred_boxes(grid[:, 0], grid[:, 1], grid[:, 2] * w, grid[:, 2] * h)
 
 
-def size_groups(boxes: Tensor, ratio: float) -> list[list[int]]:
-    """Indices of xyxy boxes [N, 4] grouped by size (the square root of the area), smallest first,
-    each group's sizes within `ratio` of its smallest."""
-    sizes = ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).clamp(min=0).sqrt().tolist()
-    groups: list[list[int]] = []
-    for i in sorted(range(len(sizes)), key=sizes.__getitem__):
-        if groups and sizes[i] <= sizes[groups[-1][0]] * ratio:
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    return groups
+def _sides(boxes: Tensor) -> list[float]:
+    """The square roots of xyxy boxes' [N, 4] areas."""
+    return ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).clamp(min=0).sqrt().tolist()
 
 
 def _around(image: Tensor, boxes: Tensor) -> tuple[Tensor, list[Tensor]]:

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 from torchvision.ops import roi_align
 
+from ...boxes import size_groups
 from ...crops import crop_images, resize
 from ..interface import Window
 
@@ -44,17 +45,6 @@ def crop_passes(features: "OrderedDict[str, Tensor]", windows: Sequence[Window],
     return [FramePass(features, n, (left, top), (size / side, size / side), (size, size)) for n, (left, top, side) in enumerate(windows)]
 
 
-def scale_groups(windows: Sequence[Window], ratio: float) -> list[list[int]]:
-    """Indices of windows grouped by size, each group's sides within `ratio` of its smallest."""
-    groups: list[list[int]] = []
-    for i in sorted(range(len(windows)), key=lambda i: windows[i][2]):
-        if groups and windows[i][2] <= windows[groups[-1][0]][2] * ratio:
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    return groups
-
-
 def by_pass(passes: Sequence[FramePass]) -> list[list[int]]:
     """Indices of passes grouped by the pyramid they read, in order of first appearance."""
     groups: dict[int, list[int]] = {}
@@ -69,7 +59,7 @@ def frame_passes(pyramid: Pyramid, image: Tensor, windows: list[Window], size: i
     shared_scale of each other) share one pass over the frame region that holds them, when that
     region has fewer pixels than their crops together; the others go through as crops, in one batch."""
     passes: list[Optional[FramePass]] = [None] * len(windows)
-    for group in scale_groups(windows, shared_scale):
+    for group in size_groups([side for _, _, side in windows], shared_scale):
         shared = _shared_pass(pyramid, image, [windows[i] for i in group], size) if len(group) > 1 else None
         for i, frame_pass in zip(group, shared or []):
             passes[i] = frame_pass
