@@ -13,6 +13,7 @@ Example:
 """
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -99,6 +100,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 5, 10, 20])
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help="whole-command runs per row, alternated; the median is shown (default: %(default)s)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
@@ -107,15 +109,20 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         one, box = clip(model, category, 1, args.frames)
-        base, _ = command_fps(args.model, one, [box], args.threads, Path(folder) / "box")
+        clips = {count: clip(model, category, count, args.frames)[0] for count in args.counts}
+        sessions = {count: session_cost(model, frames, category, args.min_score) for count, frames in clips.items()}
+        options = ["--classes", args.category, "--min-score", str(args.min_score)]
+        timed: dict[int, list[float]] = {0: [], **{count: [] for count in args.counts}}  # 0: one object by --box
+        for _ in range(args.repeats):  # alternated, so that the machine's drift reaches every row alike
+            timed[0].append(command_fps(args.model, one, [box], args.threads, Path(folder) / "box")[0])
+            for count, frames in clips.items():
+                timed[count].append(command_fps(args.model, frames, [], args.threads, Path(folder) / f"n{count}", options)[0])
+        base = statistics.median(timed[0])
         for count in args.counts:
-            frames, _ = clip(model, category, count, args.frames)
-            per_frame, share, started = session_cost(model, frames, category, args.min_score)
-            options = ["--classes", args.category, "--min-score", str(args.min_score)]
-            fps, _ = command_fps(args.model, frames, [], args.threads, Path(folder) / f"n{count}", options)
-            rows.append((count, started, per_frame, share, fps))
+            per_frame, share, started = sessions[count]
+            rows.append((count, started, per_frame, share, statistics.median(timed[count])))
     print(f"\n`dettrack track --classes {args.category} --min-score {args.min_score}` on {args.frames} frames of {SIZE[1]}x{SIZE[0]}, detections every 10 frames, "
-          f"{args.threads} threads; one object by --box: {base:.1f} FPS (whole command)\n")
+          f"{args.threads} threads; one object by --box: {base:.1f} FPS (whole command; FPS are medians of {args.repeats} runs, alternated)\n")
     print("| objects pasted | tracks started | session ms / frame | detector's share | whole command FPS | cost relative to one --box object |")
     print("|---|---|---|---|---|---|")
     for count, started, per_frame, share, fps in rows:

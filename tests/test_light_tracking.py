@@ -66,6 +66,28 @@ def test_objects_in_one_session_are_found_as_by_separate_sessions(light, camel):
                 assert abs(both[name].score - single.score) < 0.1
 
 
+def test_objects_started_together_are_found_as_when_started_alone(light, camel):
+    """start() builds the templates of objects of about one scale from one pass over their template
+    crops: each one's spatial filter and class profile stay those of its own crop, and each object
+    is found where a session of its own finds it. (T_d moves more: outside the frame the shared
+    pass holds no features where a crop holds black, as the searches' shared passes do.)"""
+    frames, boxes = camel
+    settings = TrackingSettings(search_size=320, context=1.95, template_context=4.0, masks=False)
+    shifted = (boxes[0][0] + 30.0, boxes[0][1] + 10.0, boxes[0][2], boxes[0][3])  # the same scale, another place
+    together = TemplateTracker(light, settings)
+    together.start(frames[0], {"camel": boxes[0], "beside": shifted})
+    templates = {name: obj.template for name, obj in together.objects.items()}
+    answers = [together.update(frame) for frame in frames[1:4]]
+    for name, box in (("camel", boxes[0]), ("beside", shifted)):
+        alone = TemplateTracker(light, settings)
+        alone.start(frames[0], {name: box})
+        for part in ("filter", "profile"):
+            own, shared = light.layout.part(alone.objects[name].template, part)[0], light.layout.part(templates[name], part)[0]
+            assert torch.nn.functional.cosine_similarity(own, shared, dim=0) > 0.9
+        for frame, both in zip(frames[1:4], answers):
+            assert iou_xywh(np.array([both[name].box]), np.array([alone.update(frame)[name].box]))[0] > 0.8
+
+
 def test_shared_pyramid_matches_separate_crops(light, camel):
     frames, boxes = camel
     image = torch.from_numpy(frames[3].copy()).permute(2, 0, 1).float() / 255

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from dettrack.model.light import build_light_model
-from dettrack.model.light.spatial import FILTER_LAMBDA, at_level, filter_loss, filter_responses, gaussian_label, patch_gram, solve_filter
+from dettrack.model.light.spatial import FILTER_LAMBDA, at_level, filter_loss, filter_responses, gaussian_label, patch_gram, solve_filter, solve_filters
 from dettrack.tracking.inputs import frame_to_tensor
 
 from conftest import shared_path
@@ -55,6 +55,33 @@ def test_the_dual_solve_is_the_ridge_regression_on_the_patches(light, pair):
     packed = solve_filter(fmap, box).double()
     torch.testing.assert_close(packed[:-1], ridge, rtol=1e-3, atol=1e-4 * ridge.abs().max().item())
     assert packed[-1].item() == pytest.approx((samples @ ridge).max().item(), rel=1e-3)
+
+
+def test_many_filters_solved_at_once_equal_each_solved_alone(light, pair):
+    """solve_filters batches the convolutions around the objects' systems: each object's filter and
+    peak are the ones it gets alone (two real crops, two boxes)."""
+    images, boxes = pair
+    crops = [_crop(light, image, box) for image, box in zip(images, boxes)]
+    fmaps = torch.cat([encoded.features["16"] for encoded, _ in crops])
+    boxes_in = torch.stack([box for _, box in crops])
+    together = solve_filters(fmaps, boxes_in)
+    for k in range(2):
+        torch.testing.assert_close(together[k], solve_filter(fmaps[k], boxes_in[k]), rtol=1e-4, atol=1e-6)
+
+
+def test_the_primal_solve_is_the_ridge_regression_when_cells_outnumber_weights():
+    """A map with more cells than filter weights is solved in the primal form: the same ridge
+    solution as float64 over the unfolded patches."""
+    generator = torch.Generator().manual_seed(0)
+    fmap = torch.randn(3, 16, 16, generator=generator)  # 256 cells, 3 x 25 = 75 weights
+    box = torch.tensor([60.0, 80.0, 140.0, 170.0])
+    samples = F.unfold(fmap[None].double(), 5, padding=2)[0].T
+    label = gaussian_label(box, (16, 16)).flatten().double()
+    lam = FILTER_LAMBDA * samples.pow(2).sum(1).mean()
+    ridge = torch.linalg.solve(samples.T @ samples + lam * torch.eye(75, dtype=torch.float64), samples.T @ label)
+    packed = solve_filter(fmap, box).double()
+    torch.testing.assert_close(packed[:-1], ridge, rtol=1e-4, atol=1e-5 * ridge.abs().max().item())
+    assert packed[-1].item() == pytest.approx((samples @ ridge).max().item(), rel=1e-4)
 
 
 def test_the_filter_finds_the_object_in_a_later_frame(light, pair):

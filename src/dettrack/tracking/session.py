@@ -110,13 +110,14 @@ class TemplateTracker(StreamSession):
             if obj_id in self.objects:
                 raise ValueError(f"object id {obj_id!r} is already tracked; remove it first or pick another id")
             checked[obj_id] = check_box(box_xywh, self.frame_size, name=f"box of object {obj_id!r}").to(self.device)
+        boxes = torch.stack(list(checked.values()))
         with _eval(self.model):
-            looks = self.model.appearance.solve(image, torch.stack(list(checked.values()))) if self._appearance else None
+            looks = self.model.appearance.solve(image, boxes) if self._appearance else None
+            templates = self._templates(image, boxes)
             for k, (obj_id, box) in enumerate(checked.items()):
                 xywh = tuple(xyxy_to_xywh(box).tolist())
-                template = self.model.make_template(self._template_encoding(image, xywh), box[None]).float()
                 smoother = TemporalSmoother() if self.settings.smoothing else None
-                obj = _Object(template, xywh, self.settings.context, smoother, appearance=None if looks is None else looks[k : k + 1])
+                obj = _Object(templates[k : k + 1], xywh, self.settings.context, smoother, appearance=None if looks is None else looks[k : k + 1])
                 if self.settings.box_calibration:
                     obj.calibration = self._calibration(image, obj, box)
                 self.objects[obj_id] = obj
@@ -171,19 +172,29 @@ class TemplateTracker(StreamSession):
         best = int(self._rank(obj, found.boxes, found.scores, window).argmax())
         return BoxCalibration.measure(box, found.boxes[best], self.settings.box_calibration)
 
-    def _template_encoding(self, image: Tensor, xywh: Box) -> Encoded:
-        """The template frame as the searches will see the object: whole, or a crop at the search crop's scale."""
+    def _templates(self, image: Tensor, boxes: Tensor) -> Tensor:
+        """Templates [N, T] of the objects in xyxy boxes [N, 4] on their template frame, each from the
+        frame as the searches will see it: whole, or a crop at the search crop's scale. Crops of one
+        input size are encoded together (objects of about one scale share the network's passes)."""
         if self.settings.full_frame:
-            return self.model.encode(image)
-        return self._encode_wide(image, xywh, self.settings.template_context or self.settings.context, self.settings.context)
+            return self.model.make_template(self.model.encode(image), boxes).float()
+        context = self.settings.template_context or self.settings.context
+        crops = [self._wide_crop(tuple(xyxy_to_xywh(box).tolist()), context, self.settings.context) for box in boxes]
+        templates: dict[int, Tensor] = {}
+        for size in dict.fromkeys(size for _, size in crops):
+            group = [k for k, (_, s) in enumerate(crops) if s == size]
+            encoded = self.model.encode(image, [crops[k][0] for k in group], size)
+            for k, template in zip(group, self.model.make_template(encoded, boxes[group])):
+                templates[k] = template
+        return torch.stack([templates[k] for k in range(len(boxes))]).float()
 
-    def _encode_wide(self, image: Tensor, xywh: Box, context: float, search_context: float) -> Encoded:
-        """The crop `context` wide around xywh at the scale of the search crop `search_context` wide
-        there: the network input grows with the crop (the network wants objects at its trained scale)."""
+    def _wide_crop(self, xywh: Box, context: float, search_context: float) -> tuple[Window, int]:
+        """The crop `context` wide around xywh and its input size at the scale of the search crop
+        `search_context` wide there: the network input grows with the crop (the network wants
+        objects at its trained scale)."""
         window = search_window(xywh, context, self.frame_size)
         search = search_window(xywh, search_context, self.frame_size)
-        size = max(32, round(self.settings.search_size * window[2] / max(search[2], 1) / 32) * 32)
-        return self.model.encode(image, [window], size)
+        return window, max(32, round(self.settings.search_size * window[2] / max(search[2], 1) / 32) * 32)
 
     def _locate(self, image: Tensor) -> dict[Hashable, TrackResult]:
         """Every tracked object in the next frame (a [3, H, W] tensor; called under inference mode)."""
@@ -236,7 +247,8 @@ class TemplateTracker(StreamSession):
         found = []
         for k in lost:
             obj = objects[k]
-            encoded = self._encode_wide(image, obj.box, obj.context * self.settings.redetect_width, obj.context)
+            window, size = self._wide_crop(obj.box, obj.context * self.settings.redetect_width, obj.context)
+            encoded = self.model.encode(image, [window], size)
             c = self.model.candidates(encoded, obj.template)[0]
             if not len(c.scores):
                 continue

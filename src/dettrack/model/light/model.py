@@ -36,7 +36,7 @@ from . import runtime
 from .decode import cell_centres, decode_level, detections
 from .layout import TemplateLayout
 from .passes import by_pass, crop_passes, cut_out, frame_passes
-from .spatial import FILTER_SIZE, FILTER_STRIDE, at_level, filter_responses, solve_filter
+from .spatial import FILTER_SIZE, FILTER_STRIDE, at_level, filter_responses, solve_filters
 from .training import detection_batch_losses, tracking_batch_losses
 from .nanodet import INPUT_SIZE, NUM_CLASSES, STRIDES, NanoDet
 from .verifier import VERIFIER_BINS, VERIFIER_STRIDE, describe, sample_boxes
@@ -488,7 +488,7 @@ def coco_category_ids(device: torch.device) -> Tensor:
 def _solve_filters(fmap: Tensor, boxes: Tensor) -> Tensor:
     """Spatial filters [B, C * k * k + 1] of boxes [B, 4] (input pixels) on maps [B or 1, C, H, W]
     (box i on map i, or all on the one map)."""
-    return torch.stack([solve_filter(fmap[i if len(fmap) > 1 else 0], box) for i, box in enumerate(boxes)])
+    return solve_filters(fmap if len(fmap) == len(boxes) else fmap[:1].expand(len(boxes), -1, -1, -1), boxes)
 
 
 def clip(boxes: Tensor, frame_size: tuple[int, int]) -> Tensor:

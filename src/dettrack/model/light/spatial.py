@@ -13,6 +13,7 @@ from its look-alikes (DCFNet's idea, on the paper's pairs).
 """
 
 import math
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -26,29 +27,44 @@ FILTER_SIGMA = 0.25  # the label's width, relative to the object's size (at leas
 
 def solve_filter(fmap: Tensor, box: Tensor, stride: int = FILTER_STRIDE, size: int = FILTER_SIZE) -> Tensor:
     """The filter of the object in `box` ([4] xyxy, input pixels) on its crop's map fmap [C, H, W]:
-    [C * size * size + 1], the filter flattened and its peak response on this crop.
+    [C * size * size + 1], the filter flattened and its peak response on this crop (solve_filters
+    of one)."""
+    return solve_filters(fmap[None], box[None], stride, size)[0]
 
-    The samples are the map's size x size patches (zero-padded), one per cell. With fewer cells
+
+def solve_filters(fmaps: Tensor, boxes: Tensor, stride: int = FILTER_STRIDE, size: int = FILTER_SIZE) -> Tensor:
+    """The filters [B, C * size * size + 1] of the objects in boxes [B, 4] (xyxy, input pixels), box
+    i on map i of fmaps [B, C, H, W]: each filter flattened and its peak response on its own crop.
+
+    The samples are a map's size x size patches (zero-padded), one per cell. With fewer cells
     than filter weights (the usual crop) the dual system is solved, its Gram matrix summed from
-    the cells' own inner products (patch_gram) instead of formed from the patches."""
-    fmap = fmap.float()
-    channels, height, width = fmap.shape
-    label = gaussian_label(box, (height, width), stride).flatten()
-    count, dim = height * width, channels * size * size
-    tiny = torch.finfo(torch.float32).tiny
-    if count < dim:  # dual form: a (H W) x (H W) system; the filter is the label-weighted sum of patches
-        gram = patch_gram(fmap, size)
-        lam = FILTER_LAMBDA * gram.diagonal().mean().clamp(min=tiny)
-        alpha = torch.linalg.solve(gram + lam * torch.eye(count, device=fmap.device), label[:, None])[:, 0]
-        padded = F.pad(fmap, (size // 2,) * 4)
-        weights = F.conv2d(padded[:, None], alpha.reshape(1, 1, height, width)).flatten()
-    else:  # primal form: a (C k k) x (C k k) system
-        samples = F.unfold(fmap[None], size, padding=size // 2)[0].T  # [H * W, C * k * k]
-        lam = FILTER_LAMBDA * samples.pow(2).sum(1).mean().clamp(min=tiny)
-        gram = samples.T @ samples + lam * torch.eye(dim, device=fmap.device)
-        weights = torch.linalg.solve(gram, samples.T @ label)
-    peak = F.conv2d(fmap[None], weights.reshape(1, channels, size, size), padding=size // 2).max().clamp(min=1e-6)
-    return torch.cat([weights, peak[None]])
+    the cells' own inner products (patch_gram) instead of formed from the patches. The systems
+    are symmetric positive definite (the ridge term): Cholesky. Each object's system is built and
+    solved alone (faster here than batched), the convolutions around them run once for all."""
+    fmaps = fmaps.float()
+    count_b, channels, height, width = fmaps.shape
+    labels = torch.stack([gaussian_label(box, (height, width), stride).flatten() for box in boxes]).to(fmaps.device)  # [B, H W]
+    if height * width < channels * size * size:  # dual form: (H W) x (H W) systems; a filter is the label-weighted sum of patches
+        alpha = torch.stack([_ridge_solve(patch_gram(fmap, size), label) for fmap, label in zip(fmaps, labels)])
+        padded = F.pad(fmaps, (size // 2,) * 4).reshape(1, count_b * channels, height + size - 1, width + size - 1)
+        kernels = alpha.reshape(count_b, 1, 1, height, width).expand(-1, channels, -1, -1, -1).reshape(count_b * channels, 1, height, width)
+        weights = F.conv2d(padded, kernels, groups=count_b * channels).reshape(count_b, -1)
+    else:  # primal form: (C k k) x (C k k) systems
+        samples = F.unfold(fmaps, size, padding=size // 2)  # [B, C k k, H W]
+        weights = torch.stack([_ridge_solve(x @ x.T, x @ label, x.pow(2).sum(0).mean()) for x, label in zip(samples, labels)])
+    filters = weights.reshape(count_b, channels, size, size)
+    responses = F.conv2d(fmaps.reshape(1, count_b * channels, height, width), filters, padding=size // 2, groups=count_b)
+    peak = responses.flatten(2).amax(-1)[0].clamp(min=1e-6)
+    return torch.cat([weights, peak[:, None]], 1)
+
+
+def _ridge_solve(gram: Tensor, target: Tensor, scale: Optional[Tensor] = None) -> Tensor:
+    """x of (gram + lam I) x = target, lam FILTER_LAMBDA x `scale` (the mean squared norm of a
+    sample; default the mean of gram's diagonal, the dual form's)."""
+    tiny = torch.finfo(gram.dtype).tiny
+    lam = FILTER_LAMBDA * (gram.diagonal().mean() if scale is None else scale).clamp(min=tiny)
+    system = gram + lam * torch.eye(len(gram), device=gram.device, dtype=gram.dtype)
+    return torch.cholesky_solve(target[:, None], torch.linalg.cholesky(system))[:, 0]
 
 
 def patch_gram(fmap: Tensor, size: int) -> Tensor:
@@ -79,9 +95,9 @@ def filter_loss(template_maps: Tensor, template_boxes: Tensor, search_maps: Tens
     search crop's map: the Gaussian at search_boxes[i] ([4] input pixels), or 0 everywhere where the
     object is absent (an empty tensor). Differentiable through the closed-form solve."""
     terms = []
-    for t_map, t_box, s_map, s_box in zip(template_maps, template_boxes, search_maps, search_boxes):
-        response = filter_responses(s_map[None], solve_filter(t_map, t_box)[None])[0, 0]
-        wanted = gaussian_label(s_box, tuple(s_map.shape[-2:])) if s_box.numel() else torch.zeros_like(response)
+    responses = filter_responses(search_maps, solve_filters(template_maps, template_boxes))[:, 0]
+    for response, s_box in zip(responses, search_boxes):
+        wanted = gaussian_label(s_box, tuple(response.shape)) if s_box.numel() else torch.zeros_like(response)
         terms.append((response - wanted.to(response.dtype)).pow(2).sum())
     return torch.stack(terms).mean()
 
