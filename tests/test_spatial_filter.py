@@ -59,7 +59,7 @@ def test_the_dual_solve_is_the_ridge_regression_on_the_patches(light, pair):
 
 def test_many_filters_solved_at_once_equal_each_solved_alone(light, pair):
     """solve_filters batches the convolutions around the objects' systems: each object's filter and
-    peak are the ones it gets alone (two real crops, two boxes)."""
+    peak are the ones it gets alone (two real crops, two boxes), also when the boxes share one map."""
     images, boxes = pair
     crops = [_crop(light, image, box) for image, box in zip(images, boxes)]
     fmaps = torch.cat([encoded.features["16"] for encoded, _ in crops])
@@ -67,6 +67,11 @@ def test_many_filters_solved_at_once_equal_each_solved_alone(light, pair):
     together = solve_filters(fmaps, boxes_in)
     for k in range(2):
         torch.testing.assert_close(together[k], solve_filter(fmaps[k], boxes_in[k]), rtol=1e-4, atol=1e-6)
+    on_one_map = solve_filters(fmaps[:1], boxes_in)  # both boxes on the first crop's map: one system, two answers
+    for k in range(2):
+        torch.testing.assert_close(on_one_map[k], solve_filter(fmaps[0], boxes_in[k]), rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="2 maps for 3 boxes"):
+        solve_filters(fmaps, torch.cat([boxes_in, boxes_in[:1]]))
 
 
 def test_the_primal_solve_is_the_ridge_regression_when_cells_outnumber_weights():

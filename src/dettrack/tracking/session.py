@@ -110,10 +110,10 @@ class TemplateTracker(StreamSession):
             if obj_id in self.objects:
                 raise ValueError(f"object id {obj_id!r} is already tracked; remove it first or pick another id")
             checked[obj_id] = check_box(box_xywh, self.frame_size, name=f"box of object {obj_id!r}").to(self.device)
-        boxes = torch.stack(list(checked.values()))
+        xyxy = torch.stack(list(checked.values()))
         with _eval(self.model):
-            looks = self.model.appearance.solve(image, boxes) if self._appearance else None
-            templates = self._templates(image, boxes)
+            looks = self.model.appearance.solve(image, xyxy) if self._appearance else None
+            templates = self._templates(image, xyxy)
             for k, (obj_id, box) in enumerate(checked.items()):
                 xywh = tuple(xyxy_to_xywh(box).tolist())
                 smoother = TemporalSmoother() if self.settings.smoothing else None

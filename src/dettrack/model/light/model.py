@@ -244,7 +244,8 @@ class LightDetTrack(nn.Module):
         layout = self.layout
         parts = {"td": template, "verifier": template.new_zeros(len(boxes), layout.sizes["verifier"])}
         if "filter" in layout:
-            parts["filter"] = _solve_filters(features[str(FILTER_STRIDE)], inputs).to(template.dtype)
+            fmap = features[str(FILTER_STRIDE)]  # one encoded input: one map (and one system) for every box
+            parts["filter"] = solve_filters(fmap[:1] if encoded.batch == 1 else fmap, inputs).to(template.dtype)
         if "profile" in layout:
             parts["profile"] = self._class_profiles(features, template, inputs).to(template.dtype)
         templates = layout.pack(parts)
@@ -265,7 +266,7 @@ class LightDetTrack(nn.Module):
             return templates
         boxes = boxes.reshape(-1, 4).float()
         # with shared passes too, features holds this level: candidates() reads it
-        fresh = _solve_filters(encoded.features[str(FILTER_STRIDE)], encoded.boxes_to_inputs(boxes))
+        fresh = solve_filters(encoded.features[str(FILTER_STRIDE)], encoded.boxes_to_inputs(boxes))
         moved = torch.lerp(layout.part(templates, "filter"), fresh.to(templates.dtype), rate)
         return layout.replaced(templates, "filter", moved)
 
@@ -483,12 +484,6 @@ _COCO_IDS = [i for i, name in enumerate(_COCO_CATEGORIES) if i > 0 and name != "
 def coco_category_ids(device: torch.device) -> Tensor:
     """COCO category id (1..90) of each of the 80 detector classes, as a tensor on `device`."""
     return torch.tensor(_COCO_IDS, device=device)
-
-
-def _solve_filters(fmap: Tensor, boxes: Tensor) -> Tensor:
-    """Spatial filters [B, C * k * k + 1] of boxes [B, 4] (input pixels) on maps [B or 1, C, H, W]
-    (box i on map i, or all on the one map)."""
-    return solve_filters(fmap if len(fmap) == len(boxes) else fmap[:1].expand(len(boxes), -1, -1, -1), boxes)
 
 
 def clip(boxes: Tensor, frame_size: tuple[int, int]) -> Tensor:

@@ -34,37 +34,45 @@ def solve_filter(fmap: Tensor, box: Tensor, stride: int = FILTER_STRIDE, size: i
 
 def solve_filters(fmaps: Tensor, boxes: Tensor, stride: int = FILTER_STRIDE, size: int = FILTER_SIZE) -> Tensor:
     """The filters [B, C * size * size + 1] of the objects in boxes [B, 4] (xyxy, input pixels), box
-    i on map i of fmaps [B, C, H, W]: each filter flattened and its peak response on its own crop.
+    i on map i of fmaps [B, C, H, W] or every box on the one map of fmaps [1, C, H, W]: each filter
+    flattened and its peak response on that map.
 
     The samples are a map's size x size patches (zero-padded), one per cell. With fewer cells
     than filter weights (the usual crop) the dual system is solved, its Gram matrix summed from
     the cells' own inner products (patch_gram) instead of formed from the patches. The systems
-    are symmetric positive definite (the ridge term): Cholesky. Each object's system is built and
-    solved alone (faster here than batched), the convolutions around them run once for all."""
+    are symmetric positive definite (the ridge term): Cholesky. A map's system does not depend on
+    the box, so it is factorised once for the boxes on it; maps are solved one by one (faster here
+    than batched), the convolutions around them run once for all."""
     fmaps = fmaps.float()
-    count_b, channels, height, width = fmaps.shape
+    count = len(boxes)
+    _, channels, height, width = fmaps.shape
     labels = torch.stack([gaussian_label(box, (height, width), stride).flatten() for box in boxes]).to(fmaps.device)  # [B, H W]
+    if len(fmaps) not in (1, count):
+        raise ValueError(f"{len(fmaps)} maps for {count} boxes: one map per box, or one for all")
+    on = labels[:, None] if len(fmaps) == count else labels[None]  # per map, the labels of the boxes on it
     if height * width < channels * size * size:  # dual form: (H W) x (H W) systems; a filter is the label-weighted sum of patches
-        alpha = torch.stack([_ridge_solve(patch_gram(fmap, size), label) for fmap, label in zip(fmaps, labels)])
-        padded = F.pad(fmaps, (size // 2,) * 4).reshape(1, count_b * channels, height + size - 1, width + size - 1)
-        kernels = alpha.reshape(count_b, 1, 1, height, width).expand(-1, channels, -1, -1, -1).reshape(count_b * channels, 1, height, width)
-        weights = F.conv2d(padded, kernels, groups=count_b * channels).reshape(count_b, -1)
+        alpha = torch.cat([_ridge_solve(patch_gram(fmap, size), mine.T).T for fmap, mine in zip(fmaps, on)])
+        fmaps = fmaps.expand(count, -1, -1, -1)
+        padded = F.pad(fmaps, (size // 2,) * 4).reshape(1, count * channels, height + size - 1, width + size - 1)
+        kernels = alpha.reshape(count, 1, 1, height, width).expand(-1, channels, -1, -1, -1).reshape(count * channels, 1, height, width)
+        weights = F.conv2d(padded, kernels, groups=count * channels).reshape(count, -1)
     else:  # primal form: (C k k) x (C k k) systems
-        samples = F.unfold(fmaps, size, padding=size // 2)  # [B, C k k, H W]
-        weights = torch.stack([_ridge_solve(x @ x.T, x @ label, x.pow(2).sum(0).mean()) for x, label in zip(samples, labels)])
-    filters = weights.reshape(count_b, channels, size, size)
-    responses = F.conv2d(fmaps.reshape(1, count_b * channels, height, width), filters, padding=size // 2, groups=count_b)
+        samples = F.unfold(fmaps, size, padding=size // 2)  # [maps, C k k, H W]
+        weights = torch.cat([_ridge_solve(x @ x.T, x @ mine.T, x.pow(2).sum(0).mean()).T for x, mine in zip(samples, on)])
+        fmaps = fmaps.expand(count, -1, -1, -1)
+    filters = weights.reshape(count, channels, size, size)
+    responses = F.conv2d(fmaps.reshape(1, count * channels, height, width), filters, padding=size // 2, groups=count)
     peak = responses.flatten(2).amax(-1)[0].clamp(min=1e-6)
     return torch.cat([weights, peak[:, None]], 1)
 
 
-def _ridge_solve(gram: Tensor, target: Tensor, scale: Optional[Tensor] = None) -> Tensor:
-    """x of (gram + lam I) x = target, lam FILTER_LAMBDA x `scale` (the mean squared norm of a
-    sample; default the mean of gram's diagonal, the dual form's)."""
+def _ridge_solve(gram: Tensor, targets: Tensor, scale: Optional[Tensor] = None) -> Tensor:
+    """X of (gram + lam I) X = targets [N, K], lam FILTER_LAMBDA x `scale` (the mean squared norm
+    of a sample; default the mean of gram's diagonal, the dual form's)."""
     tiny = torch.finfo(gram.dtype).tiny
     lam = FILTER_LAMBDA * (gram.diagonal().mean() if scale is None else scale).clamp(min=tiny)
     system = gram + lam * torch.eye(len(gram), device=gram.device, dtype=gram.dtype)
-    return torch.cholesky_solve(target[:, None], torch.linalg.cholesky(system))[:, 0]
+    return torch.cholesky_solve(targets, torch.linalg.cholesky(system))
 
 
 def patch_gram(fmap: Tensor, size: int) -> Tensor:
