@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from dettrack.model.light import build_light_model
-from dettrack.model.light.spatial import FILTER_LAMBDA, at_level, filter_loss, filter_responses, gaussian_label, patch_gram, solve_filter, solve_filters
+from dettrack.model.light.spatial import FILTER_LAMBDA, at_level, correlate, filter_loss, filter_responses, gaussian_label, patch_gram, solve_filter, solve_filters
 from dettrack.tracking.inputs import frame_to_tensor
 
 from conftest import shared_path
@@ -55,6 +55,17 @@ def test_the_dual_solve_is_the_ridge_regression_on_the_patches(light, pair):
     packed = solve_filter(fmap, box).double()
     torch.testing.assert_close(packed[:-1], ridge, rtol=1e-3, atol=1e-4 * ridge.abs().max().item())
     assert packed[-1].item() == pytest.approx((samples @ ridge).max().item(), rel=1e-3)
+
+
+def test_correlate_is_the_zero_padded_correlation_of_each_kernel_with_its_map():
+    """correlate's matrix products and shifted sums give what a grouped convolution gives, for one
+    map per kernel and for one map shared by all."""
+    torch.manual_seed(0)
+    maps, kernels = torch.randn(3, 6, 9, 11), torch.randn(3, 6, 5, 5)
+    each = F.conv2d(maps.reshape(1, 18, 9, 11), kernels, padding=2, groups=3)[0]
+    torch.testing.assert_close(correlate(maps, kernels), each)
+    shared = F.conv2d(maps[:1], kernels, padding=2)[0]
+    torch.testing.assert_close(correlate(maps[:1], kernels), shared)
 
 
 def test_many_filters_solved_at_once_equal_each_solved_alone(light, pair):

@@ -9,7 +9,7 @@ from torch import Tensor
 from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
 
 from .boxes import xyxy_to_xywh
-from .model.interface import TrackingModel
+from .model.interface import TrackingModel, eval_mode
 from .tracking.inputs import frame_to_tensor
 from .types import DETECTION_SCORE, Detections, Frame
 
@@ -48,12 +48,8 @@ def detect(
     """
     single = isinstance(images, (np.ndarray, Tensor))
     wanted = class_ids(classes, model) if classes else set()
-    was_training = model.training
-    model.eval()
-    try:
+    with eval_mode(model):
         found = [_detect_one(model, image, f"image {i}", score, wanted, mask_threshold, masks) for i, image in enumerate([images] if single else images)]
-    finally:
-        model.train(was_training)
     return found[0] if single else found
 
 

@@ -147,3 +147,20 @@ class TrackingModel(Protocol):
     def masks(self, encoded: Encoded, boxes: Tensor, windows: Optional[Sequence[int]] = None) -> Tensor: ...
 
     def update_templates(self, encoded: Encoded, boxes: Tensor, templates: Tensor, rate: float) -> Tensor: ...
+
+
+class eval_mode:
+    """Run a model in eval mode and restore its mode afterwards (the caller's model is left as it was).
+    Switching modes walks every module: only a model in training mode is switched."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def __enter__(self) -> None:
+        self.was_training = self.model.training
+        if self.was_training:
+            self.model.eval()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.was_training:
+            self.model.train()

@@ -11,7 +11,7 @@ network and never changes the caller's model.
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Hashable, Mapping, Optional, Sequence, Union
+from typing import Any, Hashable, Mapping, Optional, Sequence
 
 import torch
 from torch import Tensor
@@ -19,7 +19,7 @@ from torchvision.ops import box_iou, nms
 
 from ..boxes import xyxy_to_xywh
 from ..masks import paste_binary_masks
-from ..model.interface import Candidates, Encoded, TrackingModel, Window
+from ..model.interface import Candidates, Encoded, TrackingModel, Window, eval_mode
 from .inputs import Frame, check_box
 from .motion import MotionPrior
 from ..crops import search_window
@@ -111,7 +111,7 @@ class TemplateTracker(StreamSession):
                 raise ValueError(f"object id {obj_id!r} is already tracked; remove it first or pick another id")
             checked[obj_id] = check_box(box_xywh, self.frame_size, name=f"box of object {obj_id!r}").to(self.device)
         xyxy = torch.stack(list(checked.values()))
-        with _eval(self.model):
+        with eval_mode(self.model):
             looks = self.model.appearance.solve(image, xyxy) if self._appearance else None
             templates = self._templates(image, xyxy)
             for k, (obj_id, box) in enumerate(checked.items()):
@@ -129,7 +129,7 @@ class TemplateTracker(StreamSession):
             return {}
         image = self._check_frame(frame, f"template frame of object(s) {', '.join(map(repr, boxes))}")
         self._add(image, boxes)
-        with _eval(self.model):
+        with eval_mode(self.model):
             return first_answers(self.model, image, boxes, self.settings.masks, self.settings.mask_threshold)
 
     def relocate(self, obj_id: Hashable, box_xywh: Sequence[float]) -> None:
@@ -153,7 +153,7 @@ class TemplateTracker(StreamSession):
         xyxy = torch.stack([check_box(b, self.frame_size, name=f"box {k}") for k, b in enumerate(boxes)]).to(self.device)
         windows = [search_window(tuple(xyxy_to_xywh(b).tolist()), self.settings.context, self.frame_size) for b in xyxy]
         objects = [self.objects[i] for i in obj_ids]
-        with _eval(self.model):
+        with eval_mode(self.model):
             encoded = self.model.encode(image, windows, self.settings.search_size)
             found = torch.stack(self._identities(encoded, objects, [xyxy] * len(objects), list(range(len(windows))) * len(objects)))
             if self._appearance:  # every object's answers for the same boxes: each box described once
@@ -164,7 +164,7 @@ class TemplateTracker(StreamSession):
         """How the given box differs from the one the session would answer on the template frame
         itself (searched as any later frame is), as box_calibration carries it over."""
         window = search_window(obj.box, obj.context, self.frame_size)
-        with _eval(self.model):
+        with eval_mode(self.model):
             encoded = self.model.encode(image) if self.settings.full_frame else self.model.encode(image, [window], self.settings.search_size)
             found = self.model.candidates(encoded, obj.template)[0]
         if not len(found.scores):
@@ -201,7 +201,7 @@ class TemplateTracker(StreamSession):
         ids = list(self.objects)
         objects = [self.objects[i] for i in ids]
         windows = [search_window(o.box, o.context, self.frame_size) for o in objects]
-        with _eval(self.model):
+        with eval_mode(self.model):
             if self.settings.full_frame:
                 encoded = self.model.encode(image)
             else:
@@ -544,22 +544,6 @@ def _inside(box: Box, frame_size: tuple[int, int]) -> Box:
     cx = min(max(x + w / 2, 0.0), float(width))
     cy = min(max(y + h / 2, 0.0), float(height))
     return (cx - w / 2, cy - h / 2, w, h)
-
-
-class _eval:
-    """Run the model in eval mode and restore its mode afterwards (the session never changes the caller's model)."""
-
-    def __init__(self, model: Union[TrackingModel, torch.nn.Module]) -> None:
-        self.model = model
-
-    def __enter__(self) -> None:
-        self.was_training = self.model.training  # type: ignore[union-attr]
-        if self.was_training:  # switching modes walks every module: only when needed
-            self.model.eval()  # type: ignore[union-attr]
-
-    def __exit__(self, *exc: object) -> None:
-        if self.was_training:
-            self.model.train()  # type: ignore[union-attr]
 
 
 def open_session(

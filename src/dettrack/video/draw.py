@@ -21,6 +21,7 @@ class Instance(NamedTuple):
     label: str
     colour: tuple[int, int, int]
     solid: bool = True  # thick outline; thin for absent objects
+    extent: Optional[tuple[slice, slice]] = None  # mask_extent(mask) when the caller has it (else computed)
 
 
 def colour_of(index: int) -> tuple[int, int, int]:
@@ -42,15 +43,15 @@ def draw_instances(frame: np.ndarray, instances: Sequence[Instance], alpha: floa
     Lines and labels scale with the frame (a label is about 3% of the shorter side tall,
     22 px on 1280x720), so they stay readable on large frames and do not swamp small ones.
     """
-    image = np.array(frame, dtype=np.uint8, order="C")  # a copy; only masked pixels are blended (in float)
+    image = np.array(frame, dtype=np.uint8, order="C")  # a copy; only masked pixels are blended
     for inst in instances:
         if inst.mask is not None and inst.mask.shape != image.shape[:2]:
             raise ValueError(f"the mask of {inst.label!r} is {inst.mask.shape[::-1]} (width, height), the frame {image.shape[1::-1]}")
-        extent = None if inst.mask is None else mask_extent(inst.mask)
+        extent = None if inst.mask is None else inst.extent or mask_extent(inst.mask)
         if extent is not None:
-            region, mask = image[extent], inst.mask[extent]  # a view: blending it blends the image
-            tinted = region[mask].astype(np.float32) * (1 - alpha) + np.array(inst.colour, np.float32) * alpha
-            region[mask] = np.rint(tinted).astype(np.uint8)  # a convex blend of 0-255 values stays in range
+            region = image[extent]  # a view: blending it blends the image
+            tinted = cv2.addWeighted(region, 1 - alpha, np.full_like(region, inst.colour), alpha, 0)  # rounded, as a convex blend stays in range
+            np.copyto(region, tinted, where=inst.mask[extent][..., None])
     font_scale = max(0.4, min(frame.shape[:2]) / 720)
     text_width = max(1, round(2 * font_scale))
     pad = max(2, round(4 * font_scale))
@@ -66,12 +67,17 @@ def draw_instances(frame: np.ndarray, instances: Sequence[Instance], alpha: floa
 
 
 def draw_results(
-    frame: np.ndarray, results: Mapping[Hashable, TrackResult], order: Mapping[Hashable, int], names: Mapping[Hashable, str] = {}
+    frame: np.ndarray,
+    results: Mapping[Hashable, TrackResult],
+    order: Mapping[Hashable, int],
+    names: Mapping[Hashable, str] = {},
+    extents: Mapping[Hashable, Optional[tuple[slice, slice]]] = {},
 ) -> np.ndarray:
     """Tracking overlay: masks and thick boxes of present objects, thin boxes at absent ones' last guess.
 
     `order` maps object ids to colour indices so colours stay stable over the video; `names`
-    gives objects a class name in their label ('3 person 0.87').
+    gives objects a class name in their label ('3 person 0.87'); `extents`, the mask_extent of
+    masks the caller already measured.
     """
     instances = [
         Instance(
@@ -80,6 +86,7 @@ def draw_results(
             " ".join(filter(None, (str(obj_id), names.get(obj_id, ""), f"{r.score:.2f}"))) + ("" if r.present else " absent"),
             colour_of(order[obj_id]),
             r.present,
+            extents.get(obj_id),
         )
         for obj_id, r in results.items()
     ]

@@ -119,10 +119,11 @@ class TrackWriter:
             }
             self._json.write(("[\n" if self._json_rows == 0 else ",\n") + json.dumps(row))
             self._json_rows += 1
+        extents = {obj_id: mask_extent(r.mask) for obj_id, r in results.items() if r.present and r.mask is not None}
         if "masks" in self.outputs:
-            self._mask_png(frame_index, frame.shape[:2], results, palette)
+            self._mask_png(frame_index, frame.shape[:2], extents, results, palette)
         if self.video is not None:
-            self.video.write(draw_results(frame, results, palette, names))
+            self.video.write(draw_results(frame, results, palette, names, extents))
         if self._mot is not None:
             for obj_id, r in results.items():
                 if r.present:
@@ -194,12 +195,19 @@ class TrackWriter:
             self._text[key] = (path, path.open("w"))
         return self._text[key][1]
 
-    def _mask_png(self, frame_index: int, size: tuple[int, int], results: Mapping[Hashable, TrackResult], palette: Mapping[Hashable, int]) -> None:
+    def _mask_png(
+        self,
+        frame_index: int,
+        size: tuple[int, int],
+        extents: Mapping[Hashable, Optional[tuple[slice, slice]]],
+        results: Mapping[Hashable, TrackResult],
+        palette: Mapping[Hashable, int],
+    ) -> None:
+        """The frame's palette PNG: each present object's mask (its extent in `extents`) in its palette index."""
         label = np.zeros(size, np.uint8)
-        for obj_id, result in results.items():
-            extent = mask_extent(result.mask) if result.present and result.mask is not None else None
+        for obj_id, extent in extents.items():
             if extent is not None:
-                label[extent][result.mask[extent]] = palette[obj_id]
+                label[extent][results[obj_id].mask[extent]] = palette[obj_id]
         image = Image.fromarray(label, mode="P")
         image.putpalette(_PALETTE)
         with atomic_write(self.folder / "masks" / f"{frame_index:05d}.png", "wb") as f:

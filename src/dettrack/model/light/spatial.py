@@ -42,7 +42,7 @@ def solve_filters(fmaps: Tensor, boxes: Tensor, stride: int = FILTER_STRIDE, siz
     the cells' own inner products (patch_gram) instead of formed from the patches. The systems
     are symmetric positive definite (the ridge term): Cholesky. A map's system does not depend on
     the box, so it is factorised once for the boxes on it; maps are solved one by one (faster here
-    than batched), the convolutions around them run once for all."""
+    than batched); the filters and their peaks are read off them by matrix products for all at once."""
     fmaps = fmaps.float()
     count = len(boxes)
     _, channels, height, width = fmaps.shape
@@ -52,17 +52,11 @@ def solve_filters(fmaps: Tensor, boxes: Tensor, stride: int = FILTER_STRIDE, siz
     on = labels[:, None] if len(fmaps) == count else labels[None]  # per map, the labels of the boxes on it
     if height * width < channels * size * size:  # dual form: (H W) x (H W) systems; a filter is the label-weighted sum of patches
         alpha = torch.cat([_ridge_solve(patch_gram(fmap, size), mine.T).T for fmap, mine in zip(fmaps, on)])
-        fmaps = fmaps.expand(count, -1, -1, -1)
-        padded = F.pad(fmaps, (size // 2,) * 4).reshape(1, count * channels, height + size - 1, width + size - 1)
-        kernels = alpha.reshape(count, 1, 1, height, width).expand(-1, channels, -1, -1, -1).reshape(count * channels, 1, height, width)
-        weights = F.conv2d(padded, kernels, groups=count * channels).reshape(count, -1)
+        weights = _patch_sums(fmaps.expand(count, -1, -1, -1), alpha.reshape(count, height, width), size)
     else:  # primal form: (C k k) x (C k k) systems
         samples = F.unfold(fmaps, size, padding=size // 2)  # [maps, C k k, H W]
         weights = torch.cat([_ridge_solve(x @ x.T, x @ mine.T, x.pow(2).sum(0).mean()).T for x, mine in zip(samples, on)])
-        fmaps = fmaps.expand(count, -1, -1, -1)
-    filters = weights.reshape(count, channels, size, size)
-    responses = F.conv2d(fmaps.reshape(1, count * channels, height, width), filters, padding=size // 2, groups=count)
-    peak = responses.flatten(2).amax(-1)[0].clamp(min=1e-6)
+    peak = correlate(fmaps, weights.reshape(count, channels, size, size)).flatten(1).amax(-1).clamp(min=1e-6)
     return torch.cat([weights, peak[:, None]], 1)
 
 
@@ -82,9 +76,45 @@ def patch_gram(fmap: Tensor, size: int) -> Tensor:
     padded = F.pad(fmap, (size // 2,) * 4).flatten(1)
     rows, cols = height + 2 * (size // 2), width + 2 * (size // 2)
     cells = (padded.T @ padded).reshape(rows, cols, rows, cols)
-    across = sum(cells[:, dx : dx + width, :, dx : dx + width] for dx in range(size))  # the offsets along x, then along y
-    gram = sum(across[dy : dy + height, :, dy : dy + height] for dy in range(size))  # type: ignore[index]
-    return gram.reshape(height * width, height * width)  # type: ignore[union-attr]
+    across = cells[:, :width, :, :width].clone()  # the offsets along x, then along y, summed in place
+    for dx in range(1, size):
+        across += cells[:, dx : dx + width, :, dx : dx + width]
+    gram = across[:height, :, :height].clone()
+    for dy in range(1, size):
+        gram += across[dy : dy + height, :, dy : dy + height]
+    return gram.reshape(height * width, height * width)
+
+
+def _patch_sums(fmaps: Tensor, alpha: Tensor, size: int) -> Tensor:
+    """[B, C size size]: each map's size x size zero-padded patches (fmaps [B, C, H, W]) summed with
+    the weights alpha [B, H, W] of their cells; one matrix product against the weights placed at
+    each of the size^2 offsets (a grouped convolution with one group per channel is 5x slower)."""
+    count, channels, height, width = fmaps.shape
+    padded = F.pad(fmaps, (size // 2,) * 4)
+    placed = alpha.new_zeros(count, size, size, height + size - 1, width + size - 1)
+    for dy in range(size):
+        for dx in range(size):
+            placed[:, dy, dx, dy : dy + height, dx : dx + width] = alpha
+    return torch.bmm(padded.flatten(2), placed.flatten(3).flatten(1, 2).transpose(1, 2)).flatten(1)
+
+
+def correlate(fmaps: Tensor, kernels: Tensor) -> Tensor:
+    """[B, H, W]: each of kernels [B, C, k, k] correlated with its map of fmaps [B, C, H, W] (or all
+    with the one map of fmaps [1, C, H, W]), zero padded to the map's size. Each kernel tap's
+    channels meet the map in one matrix product, and the k^2 shifted products are summed (a
+    convolution with one output channel per group is several times slower on the CPU)."""
+    count, channels, size = kernels.shape[:3]
+    height, width = fmaps.shape[-2:]
+    padded = F.pad(fmaps, (size // 2,) * 4).flatten(2)  # [B or 1, C, (H + k - 1)(W + k - 1)]
+    taps = kernels.permute(0, 2, 3, 1).reshape(count, size * size, channels)
+    products = taps @ padded if len(fmaps) == count else (taps.reshape(-1, channels) @ padded[0]).reshape(count, size * size, -1)
+    products = products.reshape(count, size, size, height + size - 1, width + size - 1)
+    out = products[:, 0, 0, :height, :width].clone()
+    for dy in range(size):
+        for dx in range(size):
+            if dy or dx:
+                out += products[:, dy, dx, dy : dy + height, dx : dx + width]
+    return out
 
 
 def gaussian_label(box: Tensor, shape: tuple[int, int], stride: int = FILTER_STRIDE) -> Tensor:
@@ -115,12 +145,8 @@ def filter_responses(fmap: Tensor, filters: Tensor, size: int = FILTER_SIZE) -> 
     (one map for all filters, or one each): 1 where a search crop answers as the template crop's
     object did."""
     count, channels = filters.shape[0], fmap.shape[1]
-    weights = filters[:, :-1].reshape(count, channels, size, size).to(fmap.dtype)
-    if fmap.shape[0] == 1:
-        out = F.conv2d(fmap, weights, padding=size // 2).transpose(0, 1)
-    else:
-        out = F.conv2d(fmap.reshape(1, -1, *fmap.shape[-2:]), weights, padding=size // 2, groups=count).transpose(0, 1)
-    return out / filters[:, -1].reshape(count, 1, 1, 1).to(fmap.dtype)
+    kernels = filters[:, :-1].reshape(count, channels, size, size).to(fmap.dtype)
+    return (correlate(fmap, kernels) / filters[:, -1].reshape(count, 1, 1).to(fmap.dtype))[:, None]
 
 
 def at_level(responses: Tensor, shape: tuple[int, int]) -> Tensor:
