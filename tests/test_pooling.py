@@ -7,9 +7,7 @@ import torch
 import torchvision.ops.poolers as poolers
 from torchvision.ops import MultiScaleRoIAlign
 
-from torchvision.ops import roi_align as tv_roi_align
-
-from dettrack.model.pooling import ThreadedMultiScaleRoIAlign, pooled_in_runs, split_runs
+from dettrack.model.pooling import ThreadedMultiScaleRoIAlign, split_runs
 
 
 def _pyramid_and_boxes():
@@ -68,33 +66,3 @@ def test_training_and_autograd_take_torchvision_path(mode):
     out = threaded(levels, boxes, shapes)
     out.sum().backward()
     assert levels["0"].grad is not None and levels["0"].grad.abs().sum() > 0
-
-
-def test_pooled_in_runs_equals_one_call_and_uses_the_threads():
-    """Rows of RoIs cut into one run per thread give torchvision's tensor bit for bit; with
-    gradients (training) it is one call, in the caller's thread."""
-    torch.manual_seed(1)
-    image = torch.rand(1, 3, 120, 200)
-    corner = torch.rand(9, 2) * torch.tensor([180.0, 100.0])
-    rois = torch.cat([torch.zeros(9, 1), corner, corner + 5 + torch.rand(9, 2) * 60], 1)
-    callers = []
-
-    def pool(part):
-        callers.append(threading.get_ident())
-        return tv_roi_align(image, part, 16, 1.0, 2, True)
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        with torch.inference_mode():
-            got = pooled_in_runs(pool, rois, 2)
-        assert len(callers) == 2 and threading.get_ident() not in callers
-        assert torch.equal(got, tv_roi_align(image, rois, 16, 1.0, 2, True))
-        callers.clear()
-        assert torch.equal(pooled_in_runs(pool, rois, 5), got) and len(callers) == 1  # 9 rows: one run of at least 5
-        callers.clear()
-        with torch.enable_grad():
-            pooled_in_runs(pool, rois, 2)
-        assert callers == [threading.get_ident()]
-    finally:
-        torch.set_num_threads(previous)

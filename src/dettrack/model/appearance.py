@@ -24,7 +24,6 @@ from torchvision.models import MobileNet_V2_Weights, mobilenet_v2
 from torchvision.ops import box_iou, roi_align
 
 from ..boxes import centred_boxes, size_groups
-from .pooling import pooled_in_runs
 from .template import solve_verifier
 
 PATCH = 96  # side of the patch each box is resampled to
@@ -34,7 +33,6 @@ GRID = 5  # negatives: the box centred on GRID x GRID points of the frame, at th
 NEGATIVE_IOU = 0.3  # a negative overlaps the object by less than this
 SHARED_GRID = 1.25  # objects added together whose sizes differ by at most this factor share the grid's boxes
 FEW_PATCHES = 4  # up to this many patches at once run on one onnxruntime thread
-PATCHES_PER_THREAD = 2  # patches cut out on one thread at least (one takes about 0.5 ms)
 # ImageNet's normalisation, for RGB in [0, 1]
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
@@ -78,8 +76,7 @@ class AppearanceVerifier(nn.Module):
 
     def describe(self, image: Tensor, boxes: Tensor) -> Tensor:
         """Descriptors [K, 1664] of xyxy boxes [K, 4] (frame pixels) of an RGB image [3, H, W] in [0, 1]."""
-        part, inside = _around(image, boxes.float())
-        patches = pooled_in_runs(lambda b: roi_align(part, [b], PATCH, 1.0, 2, True), inside, PATCHES_PER_THREAD)
+        patches = roi_align(*_around(image, boxes.float()), PATCH, 1.0, 2, True)
         mid, top = self._maps(patches)((patches - self.mean) / self.std)
         parts = (top.mean((2, 3)), F.adaptive_avg_pool2d(mid, 2).flatten(1))
         return torch.cat([F.normalize(p, dim=1) for p in parts], 1)
@@ -179,7 +176,7 @@ def _sides(boxes: Tensor) -> list[float]:
     return ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).clamp(min=0).sqrt().tolist()
 
 
-def _around(image: Tensor, boxes: Tensor) -> tuple[Tensor, Tensor]:
+def _around(image: Tensor, boxes: Tensor) -> tuple[Tensor, list[Tensor]]:
     """The part of image [3, H, W] the boxes [K, 4] cover (at least one pixel), as one contiguous
     batch, and the boxes in its pixels: RoIAlign on a whole frame in the session's (channels-last)
     layout copies the frame."""
@@ -189,4 +186,4 @@ def _around(image: Tensor, boxes: Tensor) -> tuple[Tensor, Tensor]:
     x2 = max(min(width, math.ceil(float(boxes[:, 2].max())) + 1), x1 + 1)
     y2 = max(min(height, math.ceil(float(boxes[:, 3].max())) + 1), y1 + 1)
     part = image[None, :, y1:y2, x1:x2].float().contiguous()
-    return part, boxes - boxes.new_tensor([x1, y1, x1, y1])
+    return part, [boxes - boxes.new_tensor([x1, y1, x1, y1])]

@@ -1,4 +1,4 @@
-"""RoIAlign with its RoIs pooled by several CPU threads in inference (torchvision's MultiScaleRoIAlign, and any call).
+"""torchvision's MultiScaleRoIAlign with its RoIs pooled by several CPU threads in inference.
 
 torchvision's RoIAlign CPU kernel runs on one thread whatever torch.get_num_threads()
 says, and with many RoIs (100 proposals per object, several objects per frame) it is the
@@ -9,7 +9,6 @@ bit, in less time (1000 RoIs on ten 96-channel 80x143 maps: 68 -> 42 ms on 2 cor
 
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
-from typing import Callable
 
 import torch
 from torch import Tensor
@@ -58,23 +57,6 @@ def split_runs(boxes: list[Tensor], runs: int) -> list[list[Tensor]]:
         [b[min(max(lo - start, 0), n) : min(max(hi - start, 0), n)] for b, start, n in zip(boxes, starts, counts)]
         for lo, hi in zip(bounds[:-1], bounds[1:])
     ]
-
-
-def pooled_in_runs(pool: Callable[[Tensor], Tensor], rois: Tensor, min_per_thread: int) -> Tensor:
-    """pool(rois) (a RoIAlign call on rows of rois [K, ...], any fixed input) with the rows cut into
-    one contiguous run per thread (at least min_per_thread rows each) and the runs pooled
-    concurrently: in CPU inference the same tensor, bit for bit; otherwise one call."""
-    runs = min(torch.get_num_threads(), len(rois) // max(min_per_thread, 1))
-    if runs < 2 or rois.device.type != "cpu" or torch.is_grad_enabled():
-        return pool(rois)
-    inference = torch.is_inference_mode_enabled()
-
-    def run(part: Tensor) -> Tensor:
-        with torch.inference_mode(inference), torch.no_grad():
-            return pool(part)
-
-    bounds = [round(len(rois) * k / runs) for k in range(runs + 1)]
-    return torch.cat(list(_executor(runs).map(run, [rois[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])])))
 
 
 @lru_cache(maxsize=None)

@@ -18,7 +18,6 @@ from torchvision.ops import roi_align
 from ...boxes import size_groups
 from ...crops import crop_images, resize
 from ..interface import Window
-from ..pooling import pooled_in_runs
 
 Pyramid = Callable[[Tensor], "OrderedDict[str, Tensor]"]  # an input batch [N, 3, h, w] -> its maps by stride
 
@@ -104,15 +103,12 @@ def cut_out(passes: list[FramePass], windows: list[Window], size: int, strides: 
     features = OrderedDict()
     for stride in strides:
         name = str(stride)
-        cut = [_cut(passes[group[0]].features[name], r, size // stride, stride) for group, r in zip(groups, rois)]
+        cut = [
+            roi_align(passes[group[0]].features[name], r.to(passes[group[0]].features[name]), size // stride, 1.0 / stride, 1, True)
+            for group, r in zip(groups, rois)
+        ]
         maps = torch.cat(cut) if len(cut) > 1 else cut[0]
         if order != sorted(order):
             maps = maps[torch.tensor(order).argsort()]
         features[name] = maps
     return features
-
-
-def _cut(fmap: Tensor, rois: Tensor, side: int, stride: int) -> Tensor:
-    """RoIAlign of rois [K, 5] (pass index, xyxy input pixels) on a pass's maps [N, C, H, W] into
-    side x side cells, a sample at each cell's centre; one window per thread at least."""
-    return pooled_in_runs(lambda r: roi_align(fmap, r, side, 1.0 / stride, 1, True), rois.to(fmap), 1)

@@ -17,19 +17,16 @@ from torch import Tensor
 from torchvision.ops import box_iou, roi_align
 
 from ...boxes import centred_boxes
-from ..pooling import pooled_in_runs
 
 VERIFIER_STRIDE = 8  # the pyramid level the descriptors pool from
 VERIFIER_BINS = 4  # RoIAlign output side: 4 x 4 bins x channels
 GRID = 9  # negatives: the object's box centred on GRID x GRID points of the crop, at three scales
 NEGATIVE_IOU = 0.3  # a negative overlaps the object by less than this
-ROIS_PER_THREAD = 16  # descriptors pooled on one thread at least
 
 
 def describe(fmap: Tensor, rois: Tensor) -> Tensor:
     """Unit descriptors [K, C * 16] of rois [K, 5] (batch index, xyxy input pixels) on stride-8 maps [N, C, H, W]."""
-    fmap = fmap.float()
-    pooled = pooled_in_runs(lambda r: roi_align(fmap, r, VERIFIER_BINS, 1.0 / VERIFIER_STRIDE, 2, True), rois.float(), ROIS_PER_THREAD).flatten(1)
+    pooled = roi_align(fmap.float(), rois.float(), VERIFIER_BINS, 1.0 / VERIFIER_STRIDE, 2, True).flatten(1)
     return pooled / pooled.norm(dim=1, keepdim=True).clamp(min=1e-6)
 
 
