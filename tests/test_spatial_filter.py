@@ -69,8 +69,9 @@ def test_correlate_is_the_zero_padded_correlation_of_each_kernel_with_its_map():
 
 
 def test_many_filters_solved_at_once_equal_each_solved_alone(light, pair):
-    """solve_filters batches the convolutions around the objects' systems: each object's filter and
-    peak are the ones it gets alone (two real crops, two boxes), also when the boxes share one map."""
+    """solve_filters reads many objects' filters off their systems in one matrix product: each
+    object's filter and peak are the ones it gets alone (two real crops, two boxes), also when the
+    boxes share one map."""
     images, boxes = pair
     crops = [_crop(light, image, box) for image, box in zip(images, boxes)]
     fmaps = torch.cat([encoded.features["16"] for encoded, _ in crops])

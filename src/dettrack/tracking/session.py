@@ -180,9 +180,11 @@ class TemplateTracker(StreamSession):
             return self.model.make_template(self.model.encode(image), boxes).float()
         context = self.settings.template_context or self.settings.context
         crops = [self._wide_crop(tuple(xyxy_to_xywh(box).tolist()), context, self.settings.context) for box in boxes]
+        groups: dict[int, list[int]] = {}
+        for k, (_, size) in enumerate(crops):
+            groups.setdefault(size, []).append(k)
         templates: dict[int, Tensor] = {}
-        for size in dict.fromkeys(size for _, size in crops):
-            group = [k for k, (_, s) in enumerate(crops) if s == size]
+        for size, group in groups.items():
             encoded = self.model.encode(image, [crops[k][0] for k in group], size)
             for k, template in zip(group, self.model.make_template(encoded, boxes[group])):
                 templates[k] = template

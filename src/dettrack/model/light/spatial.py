@@ -52,7 +52,7 @@ def solve_filters(fmaps: Tensor, boxes: Tensor, stride: int = FILTER_STRIDE, siz
     on = labels[:, None] if len(fmaps) == count else labels[None]  # per map, the labels of the boxes on it
     if height * width < channels * size * size:  # dual form: (H W) x (H W) systems; a filter is the label-weighted sum of patches
         alpha = torch.cat([_ridge_solve(patch_gram(fmap, size), mine.T).T for fmap, mine in zip(fmaps, on)])
-        weights = _patch_sums(fmaps.expand(count, -1, -1, -1), alpha.reshape(count, height, width), size)
+        weights = _patch_sums(fmaps, alpha.reshape(count, height, width), size)
     else:  # primal form: (C k k) x (C k k) systems
         samples = F.unfold(fmaps, size, padding=size // 2)  # [maps, C k k, H W]
         weights = torch.cat([_ridge_solve(x @ x.T, x @ mine.T, x.pow(2).sum(0).mean()).T for x, mine in zip(samples, on)])
@@ -86,16 +86,20 @@ def patch_gram(fmap: Tensor, size: int) -> Tensor:
 
 
 def _patch_sums(fmaps: Tensor, alpha: Tensor, size: int) -> Tensor:
-    """[B, C size size]: each map's size x size zero-padded patches (fmaps [B, C, H, W]) summed with
-    the weights alpha [B, H, W] of their cells; one matrix product against the weights placed at
-    each of the size^2 offsets (a grouped convolution with one group per channel is 5x slower)."""
-    count, channels, height, width = fmaps.shape
-    padded = F.pad(fmaps, (size // 2,) * 4)
+    """[B, C size size]: the size x size zero-padded patches of a map (fmaps [B, C, H, W], one map
+    per weight map, or [1, C, H, W] for all) summed with the weights alpha [B, H, W] of their cells;
+    one matrix product against the weights placed at each of the size^2 offsets (a grouped
+    convolution with one group per channel is 5x slower)."""
+    count, (channels, height, width) = len(alpha), fmaps.shape[1:]
+    padded = F.pad(fmaps, (size // 2,) * 4).flatten(2)  # [B or 1, C, (H + k - 1)(W + k - 1)]
     placed = alpha.new_zeros(count, size, size, height + size - 1, width + size - 1)
     for dy in range(size):
         for dx in range(size):
             placed[:, dy, dx, dy : dy + height, dx : dx + width] = alpha
-    return torch.bmm(padded.flatten(2), placed.flatten(3).flatten(1, 2).transpose(1, 2)).flatten(1)
+    placed = placed.reshape(count, size * size, -1)
+    if len(fmaps) == count:
+        return torch.bmm(padded, placed.transpose(1, 2)).flatten(1)
+    return (padded[0] @ placed.reshape(count * size * size, -1).T).reshape(channels, count, size * size).transpose(0, 1).flatten(1)
 
 
 def correlate(fmaps: Tensor, kernels: Tensor) -> Tensor:
