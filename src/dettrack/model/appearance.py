@@ -14,16 +14,16 @@ are learned. On onnxruntime (one thread) a box costs about 1.5 ms; with its cut-
 object about 3.5 ms a frame.
 """
 
-import math
 from typing import Callable
 
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 from torchvision.models import MobileNet_V2_Weights, mobilenet_v2
-from torchvision.ops import box_iou, roi_align
+from torchvision.ops import box_iou
 
 from ..boxes import centred_boxes, size_groups
+from .roi_align import roi_align
 from .template import solve_verifier
 
 PATCH = 96  # side of the patch each box is resampled to
@@ -76,7 +76,7 @@ class AppearanceVerifier(nn.Module):
 
     def describe(self, image: Tensor, boxes: Tensor) -> Tensor:
         """Descriptors [K, 1664] of xyxy boxes [K, 4] (frame pixels) of an RGB image [3, H, W] in [0, 1]."""
-        patches = roi_align(*_around(image, boxes.float()), PATCH, 1.0, 2, True)
+        patches = roi_align(image[None].float(), [boxes.float()], PATCH, 1.0, 2, True)
         mid, top = self._maps(patches)((patches - self.mean) / self.std)
         parts = (top.mean((2, 3)), F.adaptive_avg_pool2d(mid, 2).flatten(1))
         return torch.cat([F.normalize(p, dim=1) for p in parts], 1)
@@ -174,16 +174,3 @@ def grid_boxes(box: Tensor, frame_size: "torch.Size | tuple[int, int]") -> Tenso
 def _sides(boxes: Tensor) -> list[float]:
     """The square roots of xyxy boxes' [N, 4] areas."""
     return ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).clamp(min=0).sqrt().tolist()
-
-
-def _around(image: Tensor, boxes: Tensor) -> tuple[Tensor, list[Tensor]]:
-    """The part of image [3, H, W] the boxes [K, 4] cover (at least one pixel), as one contiguous
-    batch, and the boxes in its pixels: RoIAlign on a whole frame in the session's (channels-last)
-    layout copies the frame."""
-    height, width = int(image.shape[-2]), int(image.shape[-1])
-    x1 = min(max(0, math.floor(float(boxes[:, 0].min())) - 1), width - 1)
-    y1 = min(max(0, math.floor(float(boxes[:, 1].min())) - 1), height - 1)
-    x2 = max(min(width, math.ceil(float(boxes[:, 2].max())) + 1), x1 + 1)
-    y2 = max(min(height, math.ceil(float(boxes[:, 3].max())) + 1), y1 + 1)
-    part = image[None, :, y1:y2, x1:x2].float().contiguous()
-    return part, [boxes - boxes.new_tensor([x1, y1, x1, y1])]

@@ -23,7 +23,6 @@ from torch import Tensor, nn
 from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
 from torchvision.models.detection.roi_heads import paste_masks_in_image
-from torchvision.ops import MultiScaleRoIAlign
 
 from ...boxes import xyxy_to_xywh
 from ...crops import crop_images, letterbox, search_window
@@ -31,6 +30,7 @@ from ...tracking.settings import TrackingSettings
 from ..appearance import AppearanceVerifier
 from ..attention import reweight
 from ..interface import Candidates, Encoded, Window
+from ..roi_align import MultiScaleRoIAlign
 from ..template import TemplateBuilder, solve_verifier
 from . import runtime
 from .decode import cell_centres, decode_level, detections

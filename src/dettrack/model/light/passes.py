@@ -13,11 +13,11 @@ from typing import Callable, Optional, Sequence
 
 import torch
 from torch import Tensor
-from torchvision.ops import roi_align
 
 from ...boxes import size_groups
 from ...crops import crop_images, resize
 from ..interface import Window
+from ..roi_align import roi_align
 
 Pyramid = Callable[[Tensor], "OrderedDict[str, Tensor]"]  # an input batch [N, 3, h, w] -> its maps by stride
 

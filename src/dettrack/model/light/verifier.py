@@ -14,9 +14,10 @@ or size, which is what makes it a confidence calibrated per object. No learned w
 
 import torch
 from torch import Tensor
-from torchvision.ops import box_iou, roi_align
+from torchvision.ops import box_iou
 
 from ...boxes import centred_boxes
+from ..roi_align import roi_align
 
 VERIFIER_STRIDE = 8  # the pyramid level the descriptors pool from
 VERIFIER_BINS = 4  # RoIAlign output side: 4 x 4 bins x channels
