@@ -8,7 +8,7 @@ terms themselves are losses.py's.
 
 import math
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
