@@ -85,3 +85,25 @@ def test_gradients_take_torchvisions_kernel():
     products.roi_align(maps, rois, 3, 1.0, 2, True).sum().backward()
     expected = torch.autograd.grad(ops.roi_align(maps, rois, 3, 1.0, 2, True).sum(), maps)[0]
     torch.testing.assert_close(maps.grad, expected)
+
+
+def test_the_shipped_trackers_answers_do_not_depend_on_the_kernel(camel, monkeypatch):
+    """Three objects (masks and appearance verifier on) tracked with every RoIAlign by products and
+    with every one by torchvision's kernel: the same boxes, scores, presence and masks."""
+    import dettrack
+
+    model = dettrack.load_model("pretrained")
+    frames, boxes = camel
+    x, y, w, h = (float(v) for v in boxes[0])
+    given = {0: (x, y, w, h), 1: (x + w, y, w / 2, h / 2), 2: (max(0.0, x - w / 2), y + h / 2, w / 2, h / 2)}
+    answers = {}
+    for name, threshold in (("products", 0), ("torchvision", float("inf"))):
+        monkeypatch.setattr(products, "PRODUCTS_FROM", threshold)
+        answers[name] = [results for _, results in dettrack.open_session(model).track(frames[:6], {0: given})]
+    for ours, theirs in zip(answers["products"], answers["torchvision"]):
+        for obj_id, result in theirs.items():
+            assert ours[obj_id].present == result.present
+            assert ours[obj_id].score == pytest.approx(result.score, abs=1e-4)
+            assert ours[obj_id].box == pytest.approx(result.box, abs=1e-2)
+            if result.mask is not None:
+                assert (ours[obj_id].mask != result.mask).sum() <= 2
