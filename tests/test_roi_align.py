@@ -45,6 +45,19 @@ def test_equals_torchvision_to_float_rounding():
             torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=1e-5, msg=f"trial {trial}")
 
 
+def test_a_channels_last_frame_is_cut_to_its_rois_for_torchvisions_kernel():
+    """The fallback's cut-out (one non-contiguous map) gives torchvision's result on the whole map."""
+    generator = torch.Generator().manual_seed(2)
+    with torch.inference_mode():
+        for trial in range(60):
+            maps, rois, output, scale, ratio, aligned = _case(generator, 6 * trial)  # one map, channels-last
+            rois[:, 0] = 0
+            if maps[:1].is_contiguous():  # one channel: channels-last is contiguous too
+                continue
+            expected = ops.roi_align(maps[:1].contiguous(), rois, output, scale, ratio, aligned)
+            torch.testing.assert_close(products._torchvision(maps[:1], rois, output, scale, ratio, aligned), expected, atol=1e-5, rtol=1e-5)
+
+
 def test_chunks_and_box_lists_give_the_same_result(always_products, monkeypatch):
     maps = torch.randn(2, 8, 20, 24)
     boxes = [torch.tensor([[1.0, 2, 30, 40], [10, 10, 90, 70]]), torch.tensor([[0.0, 0, 95, 79]])]
