@@ -33,6 +33,16 @@ def test_masks_are_tinted_and_absent_objects_get_a_thin_box():
     assert (drawn[90, 80:110] != 200).any(axis=-1).all() and (drawn[91, 80:110] == 200).all()  # its box edge is, one pixel wide
 
 
+def test_a_present_objects_label_is_drawn_over_an_absent_ones():
+    """Two tracks on one object (the younger absent): the present one's label stays readable whatever their order."""
+    frame = np.zeros((120, 160, 3), np.uint8)
+    box = (40.0, 60.0, 50.0, 30.0)
+    for ids in ((0, 1), (1, 0)):
+        results = {i: TrackResult(box, 0.8 if i == 0 else 0.2, i == 0, None) for i in ids}
+        drawn = draw_results(frame, results, {0: 0, 1: 1})
+        assert (drawn[50:58, 40] == COLOUR).all()  # object 0's label colour in the label's left margin
+
+
 def test_masks_are_blended_in_their_extent_only():
     rng = np.random.default_rng(0)
     frame = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)

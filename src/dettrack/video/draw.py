@@ -55,7 +55,7 @@ def draw_instances(frame: np.ndarray, instances: Sequence[Instance], alpha: floa
     font_scale = max(0.4, min(frame.shape[:2]) / 720)
     text_width = max(1, round(2 * font_scale))
     pad = max(2, round(4 * font_scale))
-    for inst in instances:
+    for inst in sorted(instances, key=lambda i: i.solid):  # present objects' boxes and labels on top of absent ones'
         x1, y1 = round(inst.box[0]), round(inst.box[1])
         x2, y2 = round(inst.box[0] + inst.box[2]), round(inst.box[1] + inst.box[3])
         cv2.rectangle(image, (x1, y1), (x2, y2), inst.colour, max(1, round(3 * font_scale)) if inst.solid else 1)
