@@ -7,7 +7,8 @@ input), so that N copies start N tracks at the default --min-score; the table sh
 For each N: the session's cost per frame (tracking.ClassTracker in this process) and the share
 of it spent in the detector, how many tracks the detector started, and the whole `dettrack track
 --classes` command's FPS (decoding and every default output included) against the same command
-following one object given by --box (`dettrack track --box`), the cost of one tracked object.
+following one object given by --box (`dettrack track --box`), the cost of one tracked object,
+with the lowest and highest ratio of the repeats' back-to-back pairs (the machine's noise).
 Example:
     python benchmarks/class_tracks_speed.py --threads 2
 """
@@ -120,13 +121,14 @@ def main() -> None:
         base = statistics.median(timed[0])
         for count in args.counts:
             per_frame, share, started = sessions[count]
-            rows.append((count, started, per_frame, share, statistics.median(timed[count])))
+            ratios = [one / fps for one, fps in zip(timed[0], timed[count])]  # each repeat's pair, run back to back
+            rows.append((count, started, per_frame, share, statistics.median(timed[count]), min(ratios), max(ratios)))
     print(f"\n`dettrack track --classes {args.category} --min-score {args.min_score}` on {args.frames} frames of {SIZE[1]}x{SIZE[0]}, detections every 10 frames, "
           f"{args.threads} threads; one object by --box: {base:.1f} FPS (whole command; FPS are medians of {args.repeats} runs, alternated)\n")
-    print("| objects pasted | tracks started | session ms / frame | detector's share | whole command FPS | cost relative to one --box object |")
-    print("|---|---|---|---|---|---|")
-    for count, started, per_frame, share, fps in rows:
-        print(f"| {count} | {started} | {1000 * per_frame:.1f} | {share:.0%} | {fps:.1f} | {base / fps:.2f}x |")
+    print("| objects pasted | tracks started | session ms / frame | detector's share | whole command FPS | cost relative to one --box object | each repeat's ratio, lowest to highest |")
+    print("|---|---|---|---|---|---|---|")
+    for count, started, per_frame, share, fps, low, high in rows:
+        print(f"| {count} | {started} | {1000 * per_frame:.1f} | {share:.0%} | {fps:.1f} | {base / fps:.2f}x | {low:.2f}x to {high:.2f}x |")
 
 
 if __name__ == "__main__":
