@@ -91,3 +91,21 @@ def test_a_rival_another_object_answers_without_doubt_is_not_taken(other_sure):
     assert taken != other_sure
     if taken:
         assert picks[0].confidence > 0.5  # the copy looks like a: why it would win
+
+
+@pytest.mark.parametrize("a_lost, b_lost", [(True, False), (False, False), (True, True)])
+def test_a_lost_object_leaves_a_present_objects_winner_alone(a_lost, b_lost):
+    """Object a's winner is the copy object b answers: when a was absent on the last frame (lost,
+    its search widened) and b present, a stays absent this frame; when a was present, or b was
+    lost too, both answers stand (who is right is then the rivals' and identities' question)."""
+    image, a, b = two_copies()
+    session = TemplateTracker(dettrack.load_model("pretrained"))
+    session.add(image, a, obj_id="a")
+    session.add(image, b, obj_id="b")
+    objects = [session.objects["a"], session.objects["b"]]
+    objects[0].absent_run, objects[1].absent_run = int(a_lost) * 3, int(b_lost) * 3
+    copy = xyxy(b)[0]
+    picks = [_Pick(copy + 2.0, 0.9, 0.9, 0.6), _Pick(copy, 0.9, 0.9, 0.8)]
+    session._leave_owned(objects, picks)
+    assert (picks[0] is None) == (a_lost and not b_lost)
+    assert picks[1] is not None

@@ -224,6 +224,7 @@ class TemplateTracker(StreamSession):
                 self._mix_appearance(image, objects, picks)
                 if self.settings.identity_weight and self._verifies:
                     self._challenge(image, encoded, objects, found, ranks, picks, inputs)
+                self._leave_owned(objects, picks)
                 if self.settings.masks:
                     self._add_masks(encoded, objects, picks, inputs)
             results = {}
@@ -363,6 +364,19 @@ class TemplateTracker(StreamSession):
             j = int(values.argmax())
             if float(values[j]) > own:
                 picks[k] = _pick(found[k], int(index[j]), float(identity[j]))
+
+    def _leave_owned(self, objects: list[_Object], picks: list[Optional[_Pick]]) -> None:
+        """A lost object's winner (the object was absent on the last frame, its search widened) that
+        overlaps, by RIVAL_IOU or more, the winner of an object present on the last frame is that
+        object's: the lost one stays absent this frame. A track whose object left does not take the
+        place of another track's, such as one the detector has just started on a newcomer."""
+        held = [k for k, pick in enumerate(picks) if pick is not None and objects[k].absent_run == 0]
+        if not held:
+            return
+        owned = torch.stack([picks[k].box for k in held])  # type: ignore[union-attr]
+        for k, pick in enumerate(picks):
+            if pick is not None and objects[k].absent_run > 0 and float(box_iou(pick.box[None], owned).max()) >= RIVAL_IOU:
+                picks[k] = None
 
     def _check_sizes(self, encoded: Encoded, objects: list[_Object], picks: list[Optional[_Pick]], inputs: list[int]) -> None:
         """Each winner takes, at its centre, whichever of its own size, the last answer's and their
