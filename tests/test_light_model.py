@@ -192,10 +192,10 @@ def test_onnxruntime_export_leaves_every_module_mode_as_it_was(nanodet):
     before = [m.training for m in detector.modules()]
     runtime.onnx_pyramid(detector)(torch.rand(1, 3, 64, 64))
     assert [m.training for m in detector.modules()] == before
-    exported = runtime._CACHE[detector][2]
+    exported = runtime._CACHE[detector][""][2]
     with torch.no_grad():
         runtime.onnx_pyramid(detector)(torch.rand(1, 3, 64, 64))
-    assert runtime._CACHE[detector][2] is exported  # nothing changed: no new export
+    assert runtime._CACHE[detector][""][2] is exported  # nothing changed: no new export
 
 
 def test_convert_command_writes_a_light_checkpoint_or_names_the_wrong_file(onnx_path, tmp_path, capsys):

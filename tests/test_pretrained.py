@@ -67,14 +67,17 @@ def test_the_shipped_file_brings_its_onnxruntime_graphs(tmp_path, monkeypatch):
     monkeypatch.setenv("DETTRACK_CACHE", str(tmp_path))
     model = dettrack.load_pretrained()
     seeded = sorted(p.name for p in tmp_path.iterdir())
-    assert len(seeded) == 3  # the pyramid, the mask head and the appearance trunk, put in the empty cache by the load
+    assert len(seeded) == 4  # the pyramid, the mask head (fp32 and int8) and the appearance trunk, put in the empty cache by the load
     frame = torch.rand(3, 240, 320)
     box = torch.tensor([[40.0, 50.0, 160.0, 200.0]])
     with torch.inference_mode():
         fast = model.encode(frame, [(0, 0, 240)], 320)
+        int8 = model.masks(fast, box)
+        model.int8_masks = ""
         masks = model.masks(fast, box)
         looks = model.appearance.describe(frame, box)
     assert sorted(p.name for p in tmp_path.iterdir()) == seeded  # they are the graphs the runtime asked for: nothing exported
+    assert ((int8 > 0.5) == (masks > 0.5)).float().mean() > 0.97  # the int8 head: the same mask within rounding
     model.runtime = model.appearance.runtime = "torch"
     with torch.inference_mode():
         slow = model.encode(frame, [(0, 0, 240)], 320)
