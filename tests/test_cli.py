@@ -174,12 +174,18 @@ def test_a_size_change_mid_stream_keeps_the_complete_outputs(model_file, tmp_pat
 
 def test_video_files_round_trip_and_zero_frame_videos_are_refused(tmp_path):
     path = tmp_path / "clip.mp4"
+    colours = np.zeros((48, 64, 3), np.uint8)
+    colours[:, :20, 0], colours[:, 20:40, 1], colours[:, 40:, 2] = 200, 150, 100  # red, green and blue bands
     with VideoWriter(path, fps=10) as writer:
         for t in range(4):
             writer.write(np.full((48, 64, 3), 40 * t, np.uint8))
+        writer.write(colours)
     frames = list(FrameSource(path, start=1, end=3))
     assert len(frames) == 2 and frames[0].shape == (48, 64, 3)
     assert abs(int(frames[1].mean()) - 80) < 6
+    decoded = list(FrameSource(path, start=4))[0].astype(int)
+    for band, channel, value in ((slice(4, 16), 0, 200), (slice(24, 36), 1, 150), (slice(44, 60), 2, 100)):
+        assert abs(decoded[8:40, band, channel].mean() - value) < 8  # the colours, not only the brightness, come back
     with pytest.raises(ValueError, match="no frames were written"):
         VideoWriter(tmp_path / "none.mp4").close()
     assert not list(tmp_path.glob("*.partial")) and not (tmp_path / "none.mp4").exists()

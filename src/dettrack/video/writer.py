@@ -24,6 +24,7 @@ class VideoWriter:
 
     def write(self, frame: np.ndarray) -> None:
         import av
+        import cv2
 
         if self.stream is None:
             height, width = frame.shape[:2]
@@ -32,8 +33,9 @@ class VideoWriter:
             self.stream.pix_fmt = "yuv420p"
             # one encoder thread, fast preset: the cores belong to the tracker running beside it
             self.stream.options = {"crf": str(self.crf), "preset": "ultrafast", "threads": "1"}
-        frame = frame[: self.stream.height, : self.stream.width]
-        video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+        frame = np.ascontiguousarray(frame[: self.stream.height, : self.stream.width])
+        # BT.601 limited range, as the encoder's own conversion: OpenCV's is about 1 ms a 480p frame faster
+        video_frame = av.VideoFrame.from_ndarray(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
         for packet in self.stream.encode(video_frame):
             self.container.mux(packet)
         self.frames += 1
