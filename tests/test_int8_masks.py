@@ -95,3 +95,15 @@ def test_bad_calibration_folders_are_refused_before_anything_is_written(tmp_path
         assert main(["export", str(pretrained_path()), str(out), *argv]) == 2
         assert message in capsys.readouterr().err
         assert not out.exists()
+
+
+def test_exports_that_change_the_weights_or_leave_the_graphs_out_switch_it_off(exported, tmp_path, monkeypatch, capsys):
+    from dettrack.cli import main
+
+    monkeypatch.setenv("DETTRACK_CACHE", str(tmp_path / "cache"))
+    halved, bare = tmp_path / "half.pt", tmp_path / "bare.pt"
+    assert main(["export", str(exported), str(halved), "--half"]) == 0  # fp16 storage rounds the weights
+    assert "int8 mask head's calibration is of other weights: switched off" in capsys.readouterr().err
+    assert main(["export", str(exported), str(bare), "--no-graphs", "--quiet"]) == 0
+    for path in (halved, bare):
+        assert "int8_masks" not in torch.load(path, weights_only=True)["config"]

@@ -59,15 +59,18 @@ def run(args: argparse.Namespace) -> int:
                 for tensor in model.state_dict().values():
                     if tensor.is_floating_point():
                         tensor.copy_(tensor.half())
-        int8 = {}
+        if args.int8_masks:
+            model.drop_int8_masks()  # calibrated again below
+        graphs = model.runtime_graphs()
         if args.int8_masks:
             from ..data.images import load_image
             from ..model.light.quantize import quantize_masks
             from ..tracking.inputs import frame_to_tensor
 
             images = (frame_to_tensor(load_image(path), name=str(path)) for path in calibration_images(args.int8_masks))
-            int8 = quantize_masks(model, images)
-        graphs = {**model.runtime_graphs(), **int8}
+            graphs.update(quantize_masks(model, images))
+    elif getattr(model, "int8_masks", ""):  # its graph is not stored: other machines could not run it
+        model.drop_int8_masks()
     save_checkpoint(model, args.out, extra={"exported_from": sources[0] if len(sources) == 1 else sources}, half=args.half, graphs=graphs)
     if not args.quiet:
         size = Path(args.out).stat().st_size / 2**20
@@ -104,7 +107,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="average the weights with this run's (repeatable): a model soup of runs of one recipe, e.g. other seeds")
     p.add_argument("--no-graphs", dest="graphs", action="store_false",
                    help="do not store the onnxruntime graphs of the weights (the light family's; stored by default, "
-                   "so that a first run on CPU exports nothing)")
+                   "so that a first run on CPU exports nothing); an int8 mask head is then switched off")
     p.add_argument("--appearance", metavar="WEIGHTS",
                    help="add an appearance verifier (light family) with these ImageNet MobileNetV2 weights: a file in "
                    "torchvision's layout or a torchvision weights name (IMAGENET1K_V1, downloaded); its answer enters the "

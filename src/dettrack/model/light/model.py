@@ -15,6 +15,7 @@ the identity verifier, runtime.py runs the pyramid on onnxruntime, training.py c
 training batches' losses (losses.py's terms).
 """
 
+import warnings
 from collections import OrderedDict
 from typing import Any, Optional, Sequence
 
@@ -439,20 +440,29 @@ class LightDetTrack(nn.Module):
         return found
 
     def runtime_graphs(self) -> dict[str, bytes]:
-        """The onnxruntime graphs of this model's CPU inference (the pyramid and the mask head), by
-        their cache names (runtime.graphs_of): what `dettrack export` stores in a checkpoint, so that
-        loading it seeds the cache and its first run exports nothing."""
+        """The onnxruntime graphs of this model's CPU inference (the pyramid and the mask head, its
+        int8 graph too where it has one), by their cache names (runtime.graphs_of): what `dettrack
+        export` stores in a checkpoint, so that loading it seeds the cache and its first run exports
+        nothing. An int8 mask head whose graph the cache lacks is switched off, with a warning."""
         side = self.mask_pool.output_size[0]
         example = torch.zeros(1, self.detector.neck.out_channels, side, side)
         graphs = runtime.graphs_of(self.detector, self.mask_net, example)
         if self.appearance is not None:
             graphs.update(self.appearance.graphs())
-        if self.int8_masks:  # calibrated at an export (quantize.py), never made here: kept where the cache has it
+        if self.int8_masks:  # calibrated at an export (quantize.py), never made here
             name = runtime.graph_name(self.mask_net, ["x"], ["y"], f"{runtime.INT8} {self.int8_masks}")
             graph = runtime.cached_graph(name)
             if graph is not None:
                 graphs[name] = graph
+            else:  # the weights changed since (averaged, fine-tuned): a file without it would warn at every run
+                warnings.warn("the int8 mask head's calibration is of other weights: switched off (fp32); --int8-masks IMAGES calibrates it again")
+                self.drop_int8_masks()
         return graphs
+
+    def drop_int8_masks(self) -> None:
+        """Run the mask head in fp32 from now on, and save the model so."""
+        self.int8_masks = ""
+        self.config.pop("int8_masks", None)
 
     # -- internals ---------------------------------------------------------------------
 
