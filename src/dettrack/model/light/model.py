@@ -450,7 +450,7 @@ class LightDetTrack(nn.Module):
         if self.appearance is not None:
             graphs.update(self.appearance.graphs())
         if self.int8_masks:  # calibrated at an export (quantize.py), never made here
-            name = runtime.graph_name(self.mask_net, ["x"], ["y"], f"{runtime.INT8} {self.int8_masks}")
+            name = runtime.int8_graph_name(self.mask_net, self.int8_masks)
             graph = runtime.cached_graph(name)
             if graph is not None:
                 graphs[name] = graph

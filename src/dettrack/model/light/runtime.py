@@ -159,6 +159,12 @@ def calibration_digest(calibration: Tensor) -> str:
     return hashlib.sha256(calibration.detach().float().cpu().contiguous().numpy().tobytes()).hexdigest()[:16]
 
 
+def int8_graph_name(module: nn.Module, calibration: str) -> str:
+    """The cache name of the one-input, one-output module's int8 graph of these weights and that
+    calibration (its calibration_digest)."""
+    return graph_name(module, ["x"], ["y"], f"{INT8} {calibration}")
+
+
 def cached_graph(name: str) -> Optional[bytes]:
     """The graph of that cache name, None when the cache has none."""
     path = cache_dir() / name
@@ -222,7 +228,7 @@ def onnx_int8(module: nn.Module, calibration: str) -> Optional[Callable[[Tensor]
     calibrated: export them again)."""
 
     def build() -> Optional[OnnxModule]:
-        graph = cached_graph(graph_name(module, ["x"], ["y"], f"{INT8} {calibration}"))
+        graph = cached_graph(int8_graph_name(module, calibration))
         if graph is None:
             warnings.warn(f"no int8 graph of the {type(module).__name__}'s weights as they are now (changed since it was calibrated?): "
                           "running it in fp32; `dettrack export --int8-masks IMAGES` calibrates one")
