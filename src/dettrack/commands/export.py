@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
                     if tensor.is_floating_point():
                         tensor.copy_(tensor.half())
         if args.int8_masks:
-            model.drop_int8_masks()  # calibrated again below
+            model.set_int8_masks("")  # calibrated again below
         graphs = model.runtime_graphs()
         if args.int8_masks:
             from ..data.images import load_image
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             images = (frame_to_tensor(load_image(path), name=str(path)) for path in calibration_images(args.int8_masks))
             graphs.update(quantize_masks(model, images))
     elif getattr(model, "int8_masks", ""):  # its graph is not stored: other machines could not run it
-        model.drop_int8_masks()
+        model.set_int8_masks("")
     save_checkpoint(model, args.out, extra={"exported_from": sources[0] if len(sources) == 1 else sources}, half=args.half, graphs=graphs)
     if not args.quiet:
         size = Path(args.out).stat().st_size / 2**20

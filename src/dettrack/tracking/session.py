@@ -371,11 +371,14 @@ class TemplateTracker(StreamSession):
         object's: the lost one stays absent this frame. A track whose object left does not take the
         place of another track's, such as one the detector has just started on a newcomer."""
         held = [k for k, pick in enumerate(picks) if pick is not None and objects[k].absent_run == 0]
-        if not held:
+        lost = [k for k, pick in enumerate(picks) if pick is not None and objects[k].absent_run > 0]
+        if not held or not lost:
             return
         owned = torch.stack([picks[k].box for k in held])  # type: ignore[union-attr]
-        for k, pick in enumerate(picks):
-            if pick is not None and objects[k].absent_run > 0 and float(box_iou(pick.box[None], owned).max()) >= RIVAL_IOU:
+        theirs = torch.stack([picks[k].box for k in lost])  # type: ignore[union-attr]
+        overlaps = box_iou(theirs, owned).amax(1).tolist()  # every lost winner against the held ones at once
+        for k, overlap in zip(lost, overlaps):
+            if overlap >= RIVAL_IOU:
                 picks[k] = None
 
     def _check_sizes(self, encoded: Encoded, objects: list[_Object], picks: list[Optional[_Pick]], inputs: list[int]) -> None:

@@ -142,9 +142,7 @@ class LightDetTrack(nn.Module):
         self.appearance = AppearanceVerifier() if appearance else None
         if appearance:
             self.config["appearance"] = True
-        self.int8_masks = str(int8_masks)
-        if int8_masks:
-            self.config["int8_masks"] = self.int8_masks
+        self.set_int8_masks(int8_masks)
         self.tracking_defaults: dict[str, Any] = {}
         self._layout: Optional[tuple[tuple[bool, bool], TemplateLayout]] = None
         self._teacher: list[NanoDet] = []  # the original detector, frozen, for distillation (not part of the model)
@@ -456,13 +454,17 @@ class LightDetTrack(nn.Module):
                 graphs[name] = graph
             else:  # the weights changed since (averaged, fine-tuned): a file without it would warn at every run
                 warnings.warn("the int8 mask head's calibration is of other weights: switched off (fp32); --int8-masks IMAGES calibrates it again")
-                self.drop_int8_masks()
+                self.set_int8_masks("")
         return graphs
 
-    def drop_int8_masks(self) -> None:
-        """Run the mask head in fp32 from now on, and save the model so."""
-        self.int8_masks = ""
-        self.config.pop("int8_masks", None)
+    def set_int8_masks(self, calibration: str) -> None:
+        """Run the mask head as the int8 graph of that calibration's digest from now on ("": in fp32),
+        and save the model so (its config)."""
+        self.int8_masks = str(calibration)
+        if calibration:
+            self.config["int8_masks"] = self.int8_masks
+        else:
+            self.config.pop("int8_masks", None)
 
     # -- internals ---------------------------------------------------------------------
 

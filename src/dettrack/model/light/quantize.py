@@ -48,8 +48,7 @@ def quantize_masks(model, images: Iterable[Tensor]) -> dict[str, bytes]:
         raise ValueError("no calibration RoIs: the detector finds no object in the calibration images")
     calibration = torch.cat(features)
     digest = runtime.calibration_digest(calibration)
-    graphs = {runtime.int8_graph_name(model.mask_net, digest): runtime.quantized_graph(model.mask_net, calibration, ["x"], ["y"])}
+    graphs = {runtime.int8_graph_name(model.mask_net, digest): runtime.quantized_graph(model.mask_net, calibration)}
     runtime.seed_cache(graphs)
-    model.int8_masks = digest
-    model.config["int8_masks"] = digest
+    model.set_int8_masks(digest)
     return graphs

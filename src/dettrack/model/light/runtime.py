@@ -122,8 +122,9 @@ def export_graph(module: nn.Module, examples: tuple[Tensor, ...], inputs: list[s
     return buffer.getvalue()
 
 
-def quantized_graph(module: nn.Module, calibration: Tensor, inputs: list[str], outputs: list[str]) -> bytes:
-    """The module's int8 graph (one input): onnxruntime's static QDQ quantization, per-channel int8
+def quantized_graph(module: nn.Module, calibration: Tensor) -> bytes:
+    """The one-input ("x"), one-output ("y") module's int8 graph, to be cached under int8_graph_name:
+    onnxruntime's static QDQ quantization, per-channel int8
     weights and uint8 activations whose ranges are the min and max over calibration (real inputs
     [N, ...], the more varied the better). Its convolutions run about twice as fast as fp32's on
     CPUs with int8 dot products."""
@@ -136,14 +137,14 @@ def quantized_graph(module: nn.Module, calibration: Tensor, inputs: list[str], o
 
         def get_next(self) -> Optional[dict[str, object]]:
             batch = next(self.batches, None)
-            return None if batch is None else {inputs[0]: batch.detach().float().contiguous().numpy()}
+            return None if batch is None else {"x": batch.detach().float().contiguous().numpy()}
 
     quiet = logging.getLogger().level
     logging.getLogger().setLevel(logging.ERROR)  # the quantizer logs a note per normalisation constant it leaves alone
     try:
         with tempfile.TemporaryDirectory() as folder:
             plain, prepared, quantized = (os.path.join(folder, name) for name in ("plain.onnx", "prepared.onnx", "int8.onnx"))
-            Path(plain).write_bytes(export_graph(module, (calibration[:1].float(),), inputs, outputs))
+            Path(plain).write_bytes(export_graph(module, (calibration[:1].float(),), ["x"], ["y"]))
             quant_pre_process(plain, prepared)
             quantize_static(
                 prepared, quantized, Batches(), quant_format=QuantFormat.QDQ, per_channel=True,
