@@ -57,6 +57,27 @@ def test_the_dual_solve_is_the_ridge_regression_on_the_patches(light, pair):
     assert packed[-1].item() == pytest.approx((samples @ ridge).max().item(), rel=1e-3)
 
 
+def test_cells_outside_the_frame_leave_the_system_and_the_filter_stays_the_ridge_solution(light, pair):
+    """A crop cut out of a shared pass is exactly zero where it reaches past the frame; the dual
+    solve leaves those cells out of its system and must still give the ridge regression over
+    every patch of the map, the zero ones included (float64 primal solution)."""
+    images, boxes = pair
+    encoded, box = _crop(light, images[0], boxes[0])
+    fmap = encoded.features["16"][0].clone()
+    fmap[:, :, :6] = 0  # the crop's left and bottom reach past the frame
+    fmap[:, -4:] = 0
+    samples = F.unfold(fmap[None].double(), 5, padding=2)[0].T
+    assert (samples.abs().sum(1) == 0).sum() > 0.15 * len(samples)  # a real share of the cells leave the system
+    label = gaussian_label(box, tuple(fmap.shape[-2:])).flatten().double()
+    lam = FILTER_LAMBDA * samples.pow(2).sum(1).mean()
+    ridge = torch.linalg.solve(samples.T @ samples + lam * torch.eye(samples.shape[1], dtype=torch.float64), samples.T @ label)
+    packed = solve_filter(fmap, box).double()
+    torch.testing.assert_close(packed[:-1], ridge, rtol=1e-3, atol=1e-4 * ridge.abs().max().item())
+    assert packed[-1].item() == pytest.approx((samples @ ridge).max().item(), rel=1e-3)
+    empty = solve_filter(torch.zeros_like(fmap), box)
+    assert not empty.isnan().any() and (empty[:-1] == 0).all()
+
+
 def test_correlate_is_the_zero_padded_correlation_of_each_kernel_with_its_map():
     """correlate's matrix products and shifted sums give what a grouped convolution gives, for one
     map per kernel and for one map shared by all."""
