@@ -27,6 +27,22 @@ def _crop(light, image, box, side=400):
     return encoded, encoded.to_input(xyxy)[0]
 
 
+def _ridge(fmap, box):
+    """The unfolded 5 x 5 patches [H W, C 25] of fmap [C, H, W] and the float64 primal ridge solution on them."""
+    samples = F.unfold(fmap[None].double(), 5, padding=2)[0].T
+    label = gaussian_label(box, tuple(fmap.shape[-2:])).flatten().double()
+    lam = FILTER_LAMBDA * samples.pow(2).sum(1).mean()
+    return samples, torch.linalg.solve(samples.T @ samples + lam * torch.eye(samples.shape[1], dtype=torch.float64), samples.T @ label)
+
+
+def _assert_solves_the_ridge_regression(fmap, box):
+    """solve_filter's filter and peak are the float64 ridge regression's over every patch of fmap."""
+    samples, ridge = _ridge(fmap, box)
+    packed = solve_filter(fmap, box).double()
+    torch.testing.assert_close(packed[:-1], ridge, rtol=1e-3, atol=1e-4 * ridge.abs().max().item())
+    assert packed[-1].item() == pytest.approx((samples @ ridge).max().item(), rel=1e-3)
+
+
 def test_the_filter_answers_one_at_the_object_on_its_own_crop(light, pair):
     images, boxes = pair
     encoded, box = _crop(light, images[0], boxes[0])
@@ -49,12 +65,7 @@ def test_the_dual_solve_is_the_ridge_regression_on_the_patches(light, pair):
     fmap = encoded.features["16"][0]
     samples = F.unfold(fmap[None].double(), 5, padding=2)[0].T  # [H W, C 25]
     torch.testing.assert_close(patch_gram(fmap.double(), 5), samples @ samples.T)
-    label = gaussian_label(box, tuple(fmap.shape[-2:])).flatten().double()
-    lam = FILTER_LAMBDA * samples.pow(2).sum(1).mean()
-    ridge = torch.linalg.solve(samples.T @ samples + lam * torch.eye(samples.shape[1], dtype=torch.float64), samples.T @ label)
-    packed = solve_filter(fmap, box).double()
-    torch.testing.assert_close(packed[:-1], ridge, rtol=1e-3, atol=1e-4 * ridge.abs().max().item())
-    assert packed[-1].item() == pytest.approx((samples @ ridge).max().item(), rel=1e-3)
+    _assert_solves_the_ridge_regression(fmap, box)
 
 
 def test_cells_outside_the_frame_leave_the_system_and_the_filter_stays_the_ridge_solution(light, pair):
@@ -68,12 +79,7 @@ def test_cells_outside_the_frame_leave_the_system_and_the_filter_stays_the_ridge
     fmap[:, -4:] = 0
     samples = F.unfold(fmap[None].double(), 5, padding=2)[0].T
     assert (samples.abs().sum(1) == 0).sum() > 0.15 * len(samples)  # a real share of the cells leave the system
-    label = gaussian_label(box, tuple(fmap.shape[-2:])).flatten().double()
-    lam = FILTER_LAMBDA * samples.pow(2).sum(1).mean()
-    ridge = torch.linalg.solve(samples.T @ samples + lam * torch.eye(samples.shape[1], dtype=torch.float64), samples.T @ label)
-    packed = solve_filter(fmap, box).double()
-    torch.testing.assert_close(packed[:-1], ridge, rtol=1e-3, atol=1e-4 * ridge.abs().max().item())
-    assert packed[-1].item() == pytest.approx((samples @ ridge).max().item(), rel=1e-3)
+    _assert_solves_the_ridge_regression(fmap, box)
     empty = solve_filter(torch.zeros_like(fmap), box)
     assert not empty.isnan().any() and (empty[:-1] == 0).all()
 
@@ -113,10 +119,7 @@ def test_the_primal_solve_is_the_ridge_regression_when_cells_outnumber_weights()
     generator = torch.Generator().manual_seed(0)
     fmap = torch.randn(3, 16, 16, generator=generator)  # 256 cells, 3 x 25 = 75 weights
     box = torch.tensor([60.0, 80.0, 140.0, 170.0])
-    samples = F.unfold(fmap[None].double(), 5, padding=2)[0].T
-    label = gaussian_label(box, (16, 16)).flatten().double()
-    lam = FILTER_LAMBDA * samples.pow(2).sum(1).mean()
-    ridge = torch.linalg.solve(samples.T @ samples + lam * torch.eye(75, dtype=torch.float64), samples.T @ label)
+    samples, ridge = _ridge(fmap, box)
     packed = solve_filter(fmap, box).double()
     torch.testing.assert_close(packed[:-1], ridge, rtol=1e-4, atol=1e-5 * ridge.abs().max().item())
     assert packed[-1].item() == pytest.approx((samples @ ridge).max().item(), rel=1e-4)
