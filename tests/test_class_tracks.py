@@ -73,6 +73,32 @@ def test_the_command_writes_ids_classes_and_a_mot_file(tmp_path, capsys):
     assert "--min-score must be a number in (0, 1]" in capsys.readouterr().err
 
 
+def test_the_command_finalises_a_track_that_ends_and_goes_on(tmp_path, cows, monkeypatch):
+    from PIL import Image
+
+    from dettrack.video import TrackWriter
+
+    ended, end_object = [], TrackWriter.end_object
+
+    def noted(writer: TrackWriter, obj_id) -> None:  # the writer's own end_object, its calls noted
+        ended.append(obj_id)
+        end_object(writer, obj_id)
+
+    monkeypatch.setattr(TrackWriter, "end_object", noted)
+    frames, _ = cows
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for index, frame in enumerate(frames[:8] + [np.full_like(frames[0], 127)] * 6):  # the cow, then nothing
+        Image.fromarray(frame).save(folder / f"{index:03d}.png")
+    out = tmp_path / "run"
+    assert main(["track", str(folder), "--classes", "cow", "--every", "2", "--max-absent", "3", "--out", str(out), "--quiet", "--no-overlay"]) == 0
+    rows = json.loads((out / "tracks.json").read_text())
+    lived = [r["frame"] for r in rows if any(o["id"] == 1 for o in r["objects"])]
+    assert lived == list(range(len(lived))) and 8 < len(lived) < 14 and len(rows) == 14  # it ended; the run went on
+    assert len((out / "1" / "boxes.txt").read_text().splitlines()) == len(lived)
+    assert ended == [1] and not list(out.rglob("*.partial"))  # its files were finalised when it ended
+
+
 def test_two_tracks_on_one_object_merge_when_asked(model, cows):
     frames, truth = cows
     box = tuple(float(v) for v in truth[0])

@@ -54,8 +54,10 @@ def test_a_background_writer_writes_exactly_what_the_writer_in_the_callers_threa
                 writer.start_object(1, 0)
             if index == 5:  # an object starting while earlier frames may still be queued keeps its colour
                 writer.start_object("dog", 5, "dog")
-            results = {1: result} | ({"dog": result} if index >= 5 else {})
+            results = ({1: result} if index < 7 else {}) | ({"dog": result} if index >= 5 else {})
             writer.add(index, frame, results)
+            if index == 6:  # object 1's track ends: its files are finalised in order, in either thread
+                writer.end_object(1)
         assert sorted(p.relative_to(folder) for p in writer.close()) == sorted(
             Path(p) for p in ("1/boxes.txt", "1/present.txt", "1/scores.txt", "dog/boxes.txt", "dog/present.txt", "dog/scores.txt", "tracks.json", "mot.txt", "overlay.mp4")
         )
@@ -81,3 +83,46 @@ def test_a_background_writers_failure_is_raised_and_nothing_is_finalised(tmp_pat
     with pytest.raises(ValueError, match="frame 1: the mask of object 1 is 5x5"):
         writer.close()
     assert not (tmp_path / "1" / "boxes.txt").exists()  # the text outputs stay partial
+
+
+def test_an_ended_objects_files_are_final_at_once_and_it_takes_no_more_rows(tmp_path):
+    writer = TrackWriter(tmp_path, outputs=("boxes", "json"))
+    for obj_id in (1, 2):
+        writer.start_object(obj_id, 0)
+    for index in range(3):
+        frame, result = _moving_square(index)
+        writer.add(index, frame, {1: result, 2: result} if index < 2 else {2: result})
+        if index == 1:
+            writer.end_object(1)
+            assert (tmp_path / "1" / "boxes.txt").read_text().count("\n") == 2  # complete while the run goes on
+            assert not (tmp_path / "2" / "boxes.txt").exists()
+    with pytest.raises(ValueError, match="frame 3: object\\(s\\) 1 ended before"):
+        writer.add(3, frame, {1: result, 2: result})
+    with pytest.raises(ValueError, match="frame 3: object 2 was started before"):
+        writer.start_object(2, 3)
+    written = writer.close()
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == ["1/boxes.txt", "1/present.txt", "1/scores.txt", "2/boxes.txt", "2/present.txt", "2/scores.txt", "tracks.json"]
+    assert (tmp_path / "2" / "present.txt").read_text().split() == ["1", "1", "1"]
+
+
+def test_more_objects_than_a_palette_holds_get_16_bit_masks_with_the_same_values(tmp_path):
+    frame = np.zeros((20, 20, 3), np.uint8)
+
+    def result(number: int) -> TrackResult:  # object k paints pixel k of the frame
+        mask = np.zeros(400, bool)
+        mask[number] = True
+        return TrackResult((0.0, 0.0, 5.0, 5.0), 0.9, True, mask.reshape(20, 20))
+
+    writer = TrackWriter(tmp_path, outputs=("masks",))
+    for number in range(1, 256):
+        writer.start_object(f"o{number}", 0)
+    writer.add(0, frame, {f"o{n}": result(n) for n in range(1, 256)})
+    with pytest.warns(UserWarning, match="number 256: palette PNGs hold 255, so the mask PNGs from frame 1 on are 16-bit"):
+        for number in range(256, 301):
+            writer.start_object(f"o{number}", 1)
+    writer.add(1, frame, {f"o{n}": result(n) for n in range(1, 301)})
+    writer.close()
+    first, second = (Image.open(tmp_path / "masks" / f"{i:05d}.png") for i in (0, 1))
+    assert first.mode == "P" and second.mode == "I;16"
+    assert np.array_equal(np.asarray(first).ravel()[:256], np.arange(256))  # pixel k holds object k's palette index
+    assert np.array_equal(np.asarray(second).ravel()[:301], np.arange(301)) and not np.asarray(second).ravel()[301:].any()

@@ -157,6 +157,7 @@ def write_tracks(
     mine, theirs = itertools.tee(itertools.chain([first], frames))
     answers = (session if tracker is None else tracker).track(theirs, {f - start: objs for f, objs in prompts.items()})
     names = {} if tracker is None else tracker.names
+    ended, finished = ([] if tracker is None else tracker.ended), 0
     try:
         for frame in mine:
             with lock or contextlib.nullcontext():
@@ -165,6 +166,9 @@ def write_tracks(
                 if obj_id not in writer.palette:
                     writer.start_object(obj_id, start + offset, names.get(obj_id, ""))
             writer.add(start + offset, frame, results)
+            for obj_id in ended[finished:]:  # tracks that ended on this frame: their files are complete
+                writer.end_object(obj_id)
+            finished = len(ended)
             last = start + offset
             if progress is not None and progress(last, results, names) is False:
                 stopped = True

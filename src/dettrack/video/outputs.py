@@ -4,20 +4,25 @@ Into one folder: per object `<id>/boxes.txt` (the best-guess x,y,w,h on every fr
 object's first frame, GOT-10k/OTB style), `<id>/present.txt` (1 where the tracker says the
 object is in view, 0 where it says it is gone) and `<id>/scores.txt` (the confidence), one
 `tracks.json`, DAVIS-style palette PNG masks in `masks/` (pixel value = the object's palette
-index, painted only where the object is present), `overlay.mp4`, and `mot.txt` (MOTChallenge's
-`frame,id,x,y,w,h,conf,-1,-1,-1` for every present answer, frames 1-based). Presence is given apart
-from the box, as GOT-10k's absence labels and OxUvA's predictions do, so that a box the flag
-gets wrong is never lost. Text outputs and the video grow under hidden *.partial names and take
-their final names only in `close()`, so an interrupted run never leaves a file that
-looks complete; each mask PNG is written atomically.
+index, painted only where the object is present; a palette holds 255 objects, so from the frame
+on which a 256th object starts, a long run's mask PNGs are 16-bit grayscale with the same values),
+`overlay.mp4`, and `mot.txt` (MOTChallenge's `frame,id,x,y,w,h,conf,-1,-1,-1` for every present
+answer, frames 1-based). Presence is given apart from the box, as GOT-10k's absence labels and
+OxUvA's predictions do, so that a box the flag gets wrong is never lost. Text outputs and the
+video grow under hidden *.partial names and take their final names in `close()` (an object's own
+files when its track ends: `end_object`, so that a long stream holds files open for its live
+objects only), so an interrupted run never leaves a file that looks complete; each mask PNG is
+written atomically.
 """
 
 import json
 import os
 import queue
 import threading
+import warnings
+from functools import partial
 from pathlib import Path
-from typing import IO, Hashable, Mapping, Optional
+from typing import IO, Callable, Hashable, Mapping, Optional
 
 import numpy as np
 from PIL import Image
@@ -30,6 +35,8 @@ from .writer import VideoWriter
 OUTPUTS = ("boxes", "json", "masks", "overlay", "mot")
 # palette of the mask PNGs: index k gets the overlay's colour of the k-th object, 0 is black
 _PALETTE = [0, 0, 0] + [c for index in range(1, 256) for c in colour_of(index)]
+PALETTE_OBJECTS = 255  # objects a palette PNG holds; after them, 16-bit grayscale PNGs
+MASK_OBJECTS = 65535  # objects a 16-bit mask PNG holds
 QUEUED_FRAMES = 4  # frames a background writer may hold before add() waits for it
 
 
@@ -59,14 +66,20 @@ class TrackWriter:
         self._mot_path = self.folder / ".mot.txt.partial"
         self._mot: Optional[IO] = self._mot_path.open("w") if "mot" in outputs else None
         self.frames = 0
+        self._ended: set[Hashable] = set()
+        self._finished: list[Path] = []  # ended objects' finalised text files
         self._queue: Optional[queue.Queue] = queue.Queue(QUEUED_FRAMES) if background else None
         self._worker: Optional[threading.Thread] = None
         self._error: Optional[BaseException] = None
 
     def start_object(self, obj_id: Hashable, frame_index: int, name: str = "") -> None:
         """Register an object on its init frame (its palette index, first frame and class name, if any)."""
-        if len(self.palette) >= 255:
-            raise ValueError("palette PNG masks hold at most 255 objects")
+        if obj_id in self.palette:
+            raise ValueError(f"frame {frame_index}: object {obj_id!r} was started before (ids are never reused)")
+        if "masks" in self.outputs and len(self.palette) == MASK_OBJECTS:
+            raise ValueError(f"frame {frame_index}: object {obj_id!r} is number {MASK_OBJECTS + 1}, more than 16-bit mask PNGs hold; switch the masks off (--no-masks) for longer runs")
+        if "masks" in self.outputs and len(self.palette) == PALETTE_OBJECTS:
+            warnings.warn(f"object {obj_id!r} is number {PALETTE_OBJECTS + 1}: palette PNGs hold {PALETTE_OBJECTS}, so the mask PNGs from frame {frame_index} on are 16-bit grayscale (the same pixel values)")
         self.palette[obj_id] = len(self.palette) + 1
         self.first_frame[obj_id] = frame_index
         if name:
@@ -74,24 +87,37 @@ class TrackWriter:
 
     def add(self, frame_index: int, frame: np.ndarray, results: Mapping[Hashable, TrackResult]) -> None:
         """Write one frame's results (queue them, with a background writer)."""
+        ended = self._ended.intersection(results)
+        if ended:
+            raise ValueError(f"frame {frame_index}: object(s) {', '.join(map(repr, ended))} ended before (end_object); an ended track has no more rows")
+        # the objects' colours and names as they are now: start_object may add to them meanwhile
+        self._do(partial(self._write, frame_index, frame, dict(results), dict(self.palette), dict(self.names)))
+
+    def end_object(self, obj_id: Hashable) -> None:
+        """The object's track ended (it gets no more rows): its text files are finalised now, after
+        the frames added before."""
+        self._ended.add(obj_id)
+        self._do(partial(self._finish_object, obj_id))
+
+    def _do(self, work: Callable[[], None]) -> None:
+        """Run `work` now, or queue it for the background writer (which then runs it in order)."""
         self._raise_failure()
         if self._queue is None:
-            self._write(frame_index, frame, results, self.palette, self.names)
+            work()
             return
         if self._worker is None:
             self._worker = threading.Thread(target=self._drain, name="dettrack-writer", daemon=True)
             self._worker.start()
-        # the objects' colours and names as they are now: start_object may add to them meanwhile
-        self._queue.put((frame_index, frame, dict(results), dict(self.palette), dict(self.names)))
+        self._queue.put(work)
 
     def _drain(self) -> None:
-        """The background writer: queued frames in order until close() queues None; after a failure
-        it keeps taking frames (so that add() never waits forever) without writing them."""
+        """The background writer: queued work in order until close() queues None; after a failure
+        it keeps taking work (so that add() never waits forever) without doing it."""
         assert self._queue is not None
-        while (item := self._queue.get()) is not None:
+        while (work := self._queue.get()) is not None:
             if self._error is None:
                 try:
-                    self._write(*item)
+                    work()
                 except BaseException as err:  # raised again in the caller's thread
                     self._error = err
 
@@ -140,12 +166,9 @@ class TrackWriter:
             self._worker.join()
             self._worker = None
         self._raise_failure()
-        written = []
-        for (obj_id, kind), (path, handle) in self._text.items():
-            handle.close()
-            final = self.folder / str(obj_id) / f"{kind}.txt"
-            os.replace(path, final)
-            written.append(final)
+        for obj_id in list(dict.fromkeys(obj_id for obj_id, _ in self._text)):
+            self._finish_object(obj_id)
+        written = self._finished
         if self._json is not None:
             self._json.write("]\n" if self._json_rows else "[]\n")
             self._json.close()
@@ -186,6 +209,16 @@ class TrackWriter:
         self._handle(obj_id, "present").write(f"{int(result.present)}\n")
         self._handle(obj_id, "scores").write(f"{result.score:.4f}\n")
 
+    def _finish_object(self, obj_id: Hashable) -> None:
+        """Close the object's text files and give them their final names."""
+        for kind in ("boxes", "present", "scores"):
+            if (obj_id, kind) in self._text:
+                path, handle = self._text.pop((obj_id, kind))
+                handle.close()
+                final = self.folder / str(obj_id) / f"{kind}.txt"
+                os.replace(path, final)
+                self._finished.append(final)
+
     def _handle(self, obj_id: Hashable, kind: str) -> IO:
         key = (obj_id, kind)
         if key not in self._text:
@@ -203,12 +236,15 @@ class TrackWriter:
         results: Mapping[Hashable, TrackResult],
         palette: Mapping[Hashable, int],
     ) -> None:
-        """The frame's palette PNG: each present object's mask (its extent in `extents`) in its palette index."""
-        label = np.zeros(size, np.uint8)
+        """The frame's palette PNG: each present object's mask (its extent in `extents`) in its palette
+        index; once more objects have started than a palette holds, a 16-bit grayscale PNG."""
+        wide = len(palette) > PALETTE_OBJECTS
+        label = np.zeros(size, np.uint16 if wide else np.uint8)
         for obj_id, extent in extents.items():
             if extent is not None:
                 label[extent][results[obj_id].mask[extent]] = palette[obj_id]
-        image = Image.fromarray(label, mode="P")
-        image.putpalette(_PALETTE)
+        image = Image.fromarray(label)
+        if not wide:
+            image.putpalette(_PALETTE)
         with atomic_write(self.folder / "masks" / f"{frame_index:05d}.png", "wb") as f:
             image.save(f, format="PNG", compress_level=1)  # palette masks compress well even at the fastest level
