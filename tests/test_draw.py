@@ -4,7 +4,7 @@ import numpy as np
 
 from dettrack.types import TrackResult
 from dettrack.video import draw_results
-from dettrack.video.draw import Instance, draw_instances, mask_extent
+from dettrack.video.draw import Instance, colour_of, draw_instances, mask_extent
 
 COLOUR = (230, 25, 75)  # object 0's colour
 
@@ -41,6 +41,34 @@ def test_a_present_objects_label_is_drawn_over_an_absent_ones():
         results = {i: TrackResult(box, 0.8 if i == 0 else 0.2, i == 0, None) for i in ids}
         drawn = draw_results(frame, results, {0: 0, 1: 1})
         assert (drawn[50:58, 40] == COLOUR).all()  # object 0's label colour in the label's left margin
+
+
+def test_labels_of_boxes_past_the_frame_edges_stay_whole_inside_it():
+    frame = np.zeros((120, 160, 3), np.uint8)
+    inside = draw_results(frame, {0: TrackResult((50.0, 60.0, 40.0, 30.0), 0.8, True, None)}, {0: 0})
+    width = int((inside[55] == COLOUR).all(axis=-1).sum())  # the label's filled width, one row above the box
+    for x, edge in ((-30.0, 0), (150.0, 159)):  # a box reaching past the left edge, one past the right
+        drawn = draw_results(frame, {0: TrackResult((x, 60.0, 40.0, 30.0), 0.8, True, None)}, {0: 0})
+        filled = np.flatnonzero((drawn[55] == COLOUR).all(axis=-1))
+        assert len(filled) == width and edge in (filled[0], filled[-1])  # whole, against the edge
+
+
+def _label_rows(drawn: np.ndarray, column: int, colour: tuple[int, int, int]) -> set[int]:
+    """The longest run of rows whose pixel in `column` (a label's left margin, no text there) is `colour`."""
+    rows = np.flatnonzero((drawn[:, column] == colour).all(axis=-1))
+    runs = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
+    return set(max(runs, key=len).tolist())
+
+
+def test_labels_of_objects_side_by_side_do_not_cover_each_other():
+    frame = np.zeros((120, 160, 3), np.uint8)
+    results = {i: TrackResult((20.0 + 3 * i, 60.0, 50.0, 40.0), 0.1, False, None) for i in range(3)}  # three absent tracks, one place
+    drawn = draw_results(frame, results, {i: i for i in range(3)})
+    bands = [_label_rows(drawn, 21 + 3 * i, colour_of(i)) - {60} for i in range(3)]  # row 60: the boxes' top edges
+    assert all(len(b) >= 8 for b in bands) and not (bands[0] & bands[1] or bands[0] & bands[2] or bands[1] & bands[2])  # one under another
+    present = {0: TrackResult((20.0, 60.0, 50.0, 40.0), 0.9, True, None), 1: TrackResult((20.0, 60.0, 50.0, 40.0), 0.1, False, None)}
+    drawn = draw_results(frame, present, {0: 0, 1: 1})
+    assert (drawn[50:58, 20] == COLOUR).all()  # the present object's label keeps its own place; the absent one moves
 
 
 def test_masks_are_blended_in_their_extent_only():

@@ -13,6 +13,7 @@ _COLOURS = np.array(
     dtype=np.uint8,
 )
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
+LABEL_TRIES = 4  # places a label tries (its own, then each a label's height lower) before it covers another
 
 
 class Instance(NamedTuple):
@@ -41,7 +42,8 @@ def draw_instances(frame: np.ndarray, instances: Sequence[Instance], alpha: floa
     """A copy of `frame` with every instance's mask tinted and its box and label drawn.
 
     Lines and labels scale with the frame (a label is about 3% of the shorter side tall,
-    22 px on 1280x720), so they stay readable on large frames and do not swamp small ones.
+    22 px on 1280x720), so they stay readable on large frames and do not swamp small ones; a
+    label is kept inside the frame when its box reaches past the left or right edge.
     """
     image = np.array(frame, dtype=np.uint8, order="C")  # a copy; only masked pixels are blended
     for inst in instances:
@@ -55,15 +57,43 @@ def draw_instances(frame: np.ndarray, instances: Sequence[Instance], alpha: floa
     font_scale = max(0.4, min(frame.shape[:2]) / 720)
     text_width = max(1, round(2 * font_scale))
     pad = max(2, round(4 * font_scale))
-    for inst in sorted(instances, key=lambda i: i.solid):  # present objects' boxes and labels on top of absent ones'
+    labels = _place_labels(instances, image.shape[:2], font_scale, text_width, pad)
+    for k in sorted(range(len(instances)), key=lambda k: instances[k].solid):  # present objects' boxes and labels on top of absent ones'
+        inst = instances[k]
         x1, y1 = round(inst.box[0]), round(inst.box[1])
         x2, y2 = round(inst.box[0] + inst.box[2]), round(inst.box[1] + inst.box[3])
         cv2.rectangle(image, (x1, y1), (x2, y2), inst.colour, max(1, round(3 * font_scale)) if inst.solid else 1)
-        (width, height), baseline = cv2.getTextSize(inst.label, _FONT, font_scale, text_width)
-        top = max(0, y1 - height - baseline - pad)
-        cv2.rectangle(image, (x1, top), (x1 + width + 2 * pad, top + height + baseline + pad), inst.colour, cv2.FILLED)
-        cv2.putText(image, inst.label, (x1 + pad, top + height + pad // 2), _FONT, font_scale, (0, 0, 0), text_width, cv2.LINE_AA)
+        left, top, right, bottom = labels[k]
+        cv2.rectangle(image, (left, top), (right, bottom), inst.colour, cv2.FILLED)
+        height = cv2.getTextSize(inst.label, _FONT, font_scale, text_width)[0][1]
+        cv2.putText(image, inst.label, (left + pad, top + height + pad // 2), _FONT, font_scale, (0, 0, 0), text_width, cv2.LINE_AA)
     return image
+
+
+def _place_labels(instances: Sequence[Instance], size: tuple[int, int], font_scale: float, text_width: int, pad: int) -> list[tuple[int, int, int, int]]:
+    """Each label's filled rectangle (left, top, right, bottom): above its box's top-left corner,
+    inside the frame; one that would cover a label placed before it (present objects' first) moves
+    down by its own height, to the first of LABEL_TRIES places where it covers none, so that the
+    labels of objects side by side stay readable."""
+    placed: list[tuple[int, int, int, int]] = []
+    rects: dict[int, tuple[int, int, int, int]] = {}
+    for k in sorted(range(len(instances)), key=lambda k: not instances[k].solid):
+        inst = instances[k]
+        (width, height), baseline = cv2.getTextSize(inst.label, _FONT, font_scale, text_width)
+        tall, wide = height + baseline + pad, width + 2 * pad
+        left = max(0, min(round(inst.box[0]), size[1] - 1 - wide))
+        first = max(0, round(inst.box[1]) - tall)
+        own = (left, first, left + wide, first + tall)  # as cv2.rectangle fills it: both ends included
+        lower = ((left, first + step * (tall + 1), left + wide, first + step * (tall + 1) + tall) for step in range(1, LABEL_TRIES))
+        free = (r for r in (own, *lower) if (r is own or r[3] < size[0]) and not any(_overlap(r, other) for other in placed))
+        rect = next(free, own)  # its own place where no other is free
+        placed.append(rect)
+        rects[k] = rect
+    return [rects[k] for k in range(len(instances))]
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
 def draw_results(
