@@ -99,6 +99,16 @@ def test_the_command_finalises_a_track_that_ends_and_goes_on(tmp_path, cows, mon
     assert ended == [1] and not list(out.rglob("*.partial"))  # its files were finalised when it ended
 
 
+def test_a_csv_number_id_is_a_number_beside_the_detectors_tracks(tmp_path, cows):
+    x, y, w, h = (float(v) for v in cows[1][0])
+    spec = tmp_path / "boxes.csv"
+    spec.write_text(f"id,frame,x,y,w,h\n5,0,{x},{y},{w},{h}\n")
+    out = tmp_path / "run"
+    assert main(["track", str(COWS), "--boxes", str(spec), "--classes", "cow", "--end", "4", "--out", str(out), "--quiet", "--no-overlay", "--no-masks"]) == 0
+    mot = np.loadtxt(out / "mot.txt", delimiter=",")
+    assert set(mot[:, 1]) == {5} and (out / "5" / "boxes.txt").is_file()  # the given cow is track 5; its detections start nothing
+
+
 def test_two_tracks_on_one_object_merge_when_asked(model, cows):
     frames, truth = cows
     box = tuple(float(v) for v in truth[0])

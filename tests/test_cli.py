@@ -124,6 +124,24 @@ def test_bad_boxes_exit_2_before_writing_anything(model_file, tmp_path, capsys, 
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize(
+    "spec, argv_tail, message",
+    [
+        ("id,frame,x,y,w,h\n1,0,5,5,10,10\n", ["--box", "5,5,10,10", "--box", "20,5,10,10"], "object 1 is given by both --box and --boxes"),  # CSV's '1' is --box's 1
+        ('[{"id": 1, "box": [5, 5, 10, 10]}, {"id": "1", "box": [20, 5, 10, 10]}]', [], "item 1: object 1 is given twice"),
+        ('[{"id": "a", "box": [5, 5, 10, 10]}]', ["--box", "20,5,10,10"], "object ids must be all numbers or all names: 'a' beside number id 0"),
+        ('[{"id": "a", "box": [5, 5, 10, 10]}]', ["--classes", "person"], "'a' beside --classes (its tracks are numbered)"),
+    ],
+)
+def test_ids_that_would_share_an_output_exit_2_before_writing_anything(model_file, tmp_path, capsys, spec, argv_tail, message):
+    folder = _folder(tmp_path, [("1.png", np.zeros((40, 60, 3), np.uint8), "RGB"), ("2.png", np.zeros((40, 60, 3), np.uint8), "RGB")])
+    path = tmp_path / ("boxes.csv" if spec.startswith("id,") else "boxes.json")
+    path.write_text(spec)
+    assert main(["track", str(folder), "--boxes", str(path), "--model", model_file, "--out", str(tmp_path / "o"), "--quiet", *argv_tail]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_late_object_outside_the_frame_fails_before_writing(model_file, tmp_path, capsys):
     folder = _folder(tmp_path, [(f"{i}.png", np.zeros((40, 60, 3), np.uint8), "RGB") for i in range(3)])
     spec = tmp_path / "boxes.json"

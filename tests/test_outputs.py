@@ -100,6 +100,8 @@ def test_an_ended_objects_files_are_final_at_once_and_it_takes_no_more_rows(tmp_
         writer.add(3, frame, {1: result, 2: result})
     with pytest.raises(ValueError, match="frame 3: object 2 was started before"):
         writer.start_object(2, 3)
+    with pytest.raises(ValueError, match="frame 3: object '2' was started before, or another whose id reads the same"):
+        writer.start_object("2", 3)  # its files would be object 2's
     written = writer.close()
     assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == ["1/boxes.txt", "1/present.txt", "1/scores.txt", "2/boxes.txt", "2/present.txt", "2/scores.txt", "tracks.json"]
     assert (tmp_path / "2" / "present.txt").read_text().split() == ["1", "1", "1"]

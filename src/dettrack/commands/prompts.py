@@ -27,16 +27,30 @@ def prompts_from_args(boxes: Sequence[str], init_frame: int) -> Prompts:
     return {init_frame: {i: parse_box(b) for i, b in enumerate(boxes)}}
 
 
+def object_id(given: Hashable) -> Hashable:
+    """An object's id as the outputs use it: a whole number written as text ('7', as CSV gives
+    every id) is the number 7, the same object as --box's 7 and JSON's 7."""
+    if isinstance(given, str) and given.isdigit() and str(int(given)) == given:
+        return int(given)
+    return given
+
+
+def same_id(a: Hashable, b: Hashable) -> bool:
+    """Whether two ids name one object in the outputs (an object's folder is named by its id's text)."""
+    return str(a) == str(b)
+
+
 def prompts_from_file(path: Path) -> Prompts:
     """A JSON list of {"id", "frame", "box": [x, y, w, h]} or a CSV with columns id,frame,x,y,w,h."""
     if not path.is_file():
         raise FileNotFoundError(f"--boxes {path}: no such file")
     rows = _json_rows(path) if path.suffix.lower() == ".json" else _csv_rows(path)
     prompts: Prompts = {}
-    for where, obj_id, frame, box in rows:
+    for where, given, frame, box in rows:
+        obj_id = object_id(given)
         if frame < 0:
             raise ValueError(f"{where}: frame must be >= 0, got {frame}")
-        if any(obj_id in objs for objs in prompts.values()):
+        if any(same_id(obj_id, other) for objs in prompts.values() for other in objs):
             raise ValueError(f"{where}: object {obj_id!r} is given twice")
         prompts.setdefault(frame, {})[obj_id] = box
     if not prompts:

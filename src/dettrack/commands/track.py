@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from ..video import OUTPUTS, FrameSource, TrackWriter
 from ..video.prefetch import prefetched
-from .prompts import Prompts, prompts_from_args, prompts_from_file
+from .prompts import Prompts, prompts_from_args, prompts_from_file, same_id
 from .settings import add_removed_search_region, add_tracking_option, parse_settings, refuse_search_region
 
 if TYPE_CHECKING:
@@ -31,11 +31,17 @@ def gather_prompts(args: argparse.Namespace) -> Prompts:
     prompts = prompts_from_file(Path(args.boxes)) if args.boxes else {}
     for frame, objs in prompts_from_args(args.box, args.init_frame).items():
         for obj_id, box in objs.items():
-            if any(obj_id in o for o in prompts.values()):
+            if any(same_id(obj_id, other) for o in prompts.values() for other in o):
                 raise ValueError(f"object {obj_id!r} is given by both --box and --boxes")
             prompts.setdefault(frame, {})[obj_id] = box
-    if not prompts and not getattr(args, "classes", None):
+    classes = getattr(args, "classes", None)
+    if not prompts and not classes:
         raise ValueError("no object to track: give --box x,y,w,h, --boxes FILE, --select (draw them) or --classes (every object of those classes)")
+    ids = [obj_id for objs in prompts.values() for obj_id in objs]
+    named = [obj_id for obj_id in ids if not isinstance(obj_id, int)]
+    if named and (classes or len(named) < len(ids)):  # mot.txt numbers named objects 1, 2, ...: they could take a number id's number
+        beside = "--classes (its tracks are numbered)" if classes else f"number id {next(i for i in ids if isinstance(i, int))!r}"
+        raise ValueError(f"object ids must be all numbers or all names: {named[0]!r} beside {beside}")
     return prompts
 
 

@@ -66,6 +66,7 @@ class TrackWriter:
         self._mot_path = self.folder / ".mot.txt.partial"
         self._mot: Optional[IO] = self._mot_path.open("w") if "mot" in outputs else None
         self.frames = 0
+        self._names_used: set[str] = set()  # the started objects' ids as text (their folders' names)
         self._ended: set[Hashable] = set()
         self._finished: list[Path] = []  # ended objects' finalised text files
         self._queue: Optional[queue.Queue] = queue.Queue(QUEUED_FRAMES) if background else None
@@ -74,13 +75,14 @@ class TrackWriter:
 
     def start_object(self, obj_id: Hashable, frame_index: int, name: str = "") -> None:
         """Register an object on its init frame (its palette index, first frame and class name, if any)."""
-        if obj_id in self.palette:
-            raise ValueError(f"frame {frame_index}: object {obj_id!r} was started before (ids are never reused)")
+        if str(obj_id) in self._names_used:
+            raise ValueError(f"frame {frame_index}: object {obj_id!r} was started before, or another whose id reads the same (its outputs are named by it)")
         if "masks" in self.outputs and len(self.palette) == MASK_OBJECTS:
             raise ValueError(f"frame {frame_index}: object {obj_id!r} is number {MASK_OBJECTS + 1}, more than 16-bit mask PNGs hold; switch the masks off (--no-masks) for longer runs")
         if "masks" in self.outputs and len(self.palette) == PALETTE_OBJECTS:
             warnings.warn(f"object {obj_id!r} is number {PALETTE_OBJECTS + 1}: palette PNGs hold {PALETTE_OBJECTS}, so the mask PNGs from frame {frame_index} on are 16-bit grayscale (the same pixel values)")
         self.palette[obj_id] = len(self.palette) + 1
+        self._names_used.add(str(obj_id))
         self.first_frame[obj_id] = frame_index
         if name:
             self.names[obj_id] = name
