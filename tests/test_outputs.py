@@ -27,7 +27,7 @@ def test_an_absent_frame_keeps_its_box_and_gives_presence_apart(tmp_path):
     assert (tmp_path / "car" / "present.txt").read_text().split() == ["1", "0"]
     assert (tmp_path / "car" / "scores.txt").read_text().split() == ["1.0000", "0.1200"]
     rows = json.loads((tmp_path / "tracks.json").read_text())
-    assert rows[1]["objects"] == [{"id": "car", "box": [7.5, 11.0, 10.0, 9.0], "score": 0.12, "present": False}]
+    assert rows[1]["objects"] == [{"id": "car", "box": [7.5, 11.0, 10.0, 9.0], "score": 0.12, "present": False, "mask_index": 1}]
     painted = [np.asarray(Image.open(tmp_path / "masks" / f"{i:05d}.png")) for i in (0, 1)]
     assert (painted[0] == 1).sum() == mask.sum()
     assert not painted[1].any()  # masks follow presence
@@ -67,6 +67,8 @@ def test_a_background_writer_writes_exactly_what_the_writer_in_the_callers_threa
         assert path.read_bytes() == (theirs / path.relative_to(same)).read_bytes(), path.name
     painted = np.asarray(Image.open(theirs / "masks" / "00006.png"))
     assert set(np.unique(painted)) == {0, 2}  # frame 6: the dog (palette 2) painted last, over object 1
+    row = json.loads((theirs / "tracks.json").read_text())[6]
+    assert {o["id"]: o["mask_index"] for o in row["objects"]} == {1: 1, "dog": 2}  # tracks.json says which value is whose
 
 
 def test_a_background_writers_failure_is_raised_and_nothing_is_finalised(tmp_path):

@@ -3,9 +3,10 @@
 Into one folder: per object `<id>/boxes.txt` (the best-guess x,y,w,h on every frame from the
 object's first frame, GOT-10k/OTB style), `<id>/present.txt` (1 where the tracker says the
 object is in view, 0 where it says it is gone) and `<id>/scores.txt` (the confidence), one
-`tracks.json`, DAVIS-style palette PNG masks in `masks/` (pixel value = the object's palette
-index, painted only where the object is present; a palette holds 255 objects, so from the frame
-on which a 256th object starts, a long run's mask PNGs are 16-bit grayscale with the same values),
+`tracks.json` (each object's `mask_index` is its pixel value in the masks), DAVIS-style palette PNG
+masks in `masks/` (pixel value = the object's palette index, painted only where the object is
+present; a palette holds 255 objects, so from the frame on which a 256th object starts, a long
+run's mask PNGs are 16-bit grayscale with the same values),
 `overlay.mp4`, and `mot.txt` (MOTChallenge's `frame,id,x,y,w,h,conf,-1,-1,-1` for every present
 answer, frames 1-based). Presence is given apart from the box, as GOT-10k's absence labels and
 OxUvA's predictions do, so that a box the flag gets wrong is never lost. Text outputs and the
@@ -142,6 +143,7 @@ class TrackWriter:
                 "objects": [
                     {"id": obj_id, "box": [round(v, 2) for v in r.box], "score": round(r.score, 4), "present": r.present}
                     | ({"class": names[obj_id]} if obj_id in names else {})
+                    | {"mask_index": palette[obj_id]}
                     for obj_id, r in results.items()
                 ],
             }
