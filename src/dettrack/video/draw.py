@@ -63,20 +63,21 @@ def draw_instances(frame: np.ndarray, instances: Sequence[Instance], alpha: floa
         x1, y1 = round(inst.box[0]), round(inst.box[1])
         x2, y2 = round(inst.box[0] + inst.box[2]), round(inst.box[1] + inst.box[3])
         cv2.rectangle(image, (x1, y1), (x2, y2), inst.colour, max(1, round(3 * font_scale)) if inst.solid else 1)
-        left, top, right, bottom = labels[k]
+        (left, top, right, bottom), text_at = labels[k]
         cv2.rectangle(image, (left, top), (right, bottom), inst.colour, cv2.FILLED)
-        height = cv2.getTextSize(inst.label, _FONT, font_scale, text_width)[0][1]
-        cv2.putText(image, inst.label, (left + pad, top + height + pad // 2), _FONT, font_scale, (0, 0, 0), text_width, cv2.LINE_AA)
+        cv2.putText(image, inst.label, text_at, _FONT, font_scale, (0, 0, 0), text_width, cv2.LINE_AA)
     return image
 
 
-def _place_labels(instances: Sequence[Instance], size: tuple[int, int], font_scale: float, text_width: int, pad: int) -> list[tuple[int, int, int, int]]:
-    """Each label's filled rectangle (left, top, right, bottom): above its box's top-left corner,
-    inside the frame; one that would cover a label placed before it (present objects' first) moves
-    down by its own height, to the first of LABEL_TRIES places where it covers none, so that the
-    labels of objects side by side stay readable."""
+def _place_labels(
+    instances: Sequence[Instance], size: tuple[int, int], font_scale: float, text_width: int, pad: int
+) -> list[tuple[tuple[int, int, int, int], tuple[int, int]]]:
+    """Each label's filled rectangle (left, top, right, bottom) and its text's origin: above its
+    box's top-left corner, inside the frame; one that would cover a label placed before it (present
+    objects' first) moves down by its own height, to the first of LABEL_TRIES places where it covers
+    none, so that the labels of objects side by side stay readable."""
     placed: list[tuple[int, int, int, int]] = []
-    rects: dict[int, tuple[int, int, int, int]] = {}
+    labels: dict[int, tuple[tuple[int, int, int, int], tuple[int, int]]] = {}
     for k in sorted(range(len(instances)), key=lambda k: not instances[k].solid):
         inst = instances[k]
         (width, height), baseline = cv2.getTextSize(inst.label, _FONT, font_scale, text_width)
@@ -88,8 +89,8 @@ def _place_labels(instances: Sequence[Instance], size: tuple[int, int], font_sca
         free = (r for r in (own, *lower) if (r is own or r[3] < size[0]) and not any(_overlap(r, other) for other in placed))
         rect = next(free, own)  # its own place where no other is free
         placed.append(rect)
-        rects[k] = rect
-    return [rects[k] for k in range(len(instances))]
+        labels[k] = rect, (rect[0] + pad, rect[1] + height + pad // 2)
+    return [labels[k] for k in range(len(instances))]
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
